@@ -1,0 +1,1 @@
+"""The platform core: app factory, config, database, accounts, metadata, packages, CLI."""

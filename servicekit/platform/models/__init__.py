@@ -1,0 +1,34 @@
+"""The platform's own tables as SQLAlchemy 2 typed models (migrated by Alembic).
+
+Record tables generated from form metadata are not here: see ``platform.storage``.
+"""
+
+from __future__ import annotations
+
+from servicekit.platform.models.accounts import (
+    AppRoleGrant,
+    LoginAttempt,
+    PlatformRoleGrant,
+    Team,
+    TeamMember,
+    User,
+    UserSkill,
+)
+from servicekit.platform.models.apps import InstalledApp, MetadataDocument
+from servicekit.platform.models.events import Event, Sequence
+from servicekit.platform.models.notifications import Notification
+
+__all__ = [
+    "AppRoleGrant",
+    "Event",
+    "InstalledApp",
+    "LoginAttempt",
+    "MetadataDocument",
+    "Notification",
+    "PlatformRoleGrant",
+    "Sequence",
+    "Team",
+    "TeamMember",
+    "User",
+    "UserSkill",
+]

@@ -1,0 +1,16 @@
+"""The interpreters of metadata: rules, forms, workflow, SLA and reports.
+
+Each engine registers its metadata validators and CLI commands with the platform here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register every runtime engine with the platform."""
+    from servicekit.runtime import rules
+
+    if hasattr(rules, "init_app"):
+        rules.init_app(app)

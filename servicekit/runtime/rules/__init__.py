@@ -1,0 +1,1 @@
+"""The rule language: grammar, checker, Python and SQL back ends."""

@@ -1,0 +1,2 @@
+from servicekit import create_app
+app = create_app()

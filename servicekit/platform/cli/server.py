@@ -1,0 +1,41 @@
+"""``servicekit run`` (development server with a worker beside it) and ``servicekit worker``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+from flask import current_app
+
+from servicekit.platform.jobs import get_huey
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    def worker_command(workers: int) -> None:
+        """Run the job queue consumer until interrupted."""
+        consumer = get_huey(current_app).create_consumer(workers=workers, worker_type="thread")
+        click.echo(f"Worker started ({workers} threads).")
+        consumer.run()
+
+    @cli.command("run")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--no-worker", is_flag=True, help="Do not start a worker beside the server.")
+    def run_command(host: str, port: int, no_worker: bool) -> None:
+        """Serve the app for development, with a job worker in a child process."""
+        worker = None
+        if not no_worker:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "servicekit.platform.cli", "worker"], env=dict(os.environ)
+            )
+        try:
+            click.echo(f"ServiceKit is serving on http://{host}:{port}/ (Ctrl+C stops it)")
+            current_app.run(host=host, port=port, use_reloader=False, debug=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

@@ -1,0 +1,72 @@
+"""Business numbers such as ``WO-20261123-0001`` from a form's numbering pattern.
+
+A counter row per (form, period) is incremented inside the caller's transaction; on
+PostgreSQL the row is locked (``FOR UPDATE``) so concurrent creators never share a number,
+and SQLite serialises writers by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from servicekit.platform.models import Sequence
+
+PLACEHOLDER = re.compile(r"\{(yyyy|yy|mm|dd|seq:(\d{1,2}))\}")
+
+
+def period_of(reset: str, local_now: datetime) -> str:
+    """The counter period a number falls in: the day, month, year or ``all``."""
+    if reset == "daily":
+        return local_now.strftime("%Y%m%d")
+    if reset == "monthly":
+        return local_now.strftime("%Y%m")
+    if reset == "yearly":
+        return local_now.strftime("%Y")
+    return "all"
+
+
+def render_number(pattern: str, local_now: datetime, seq: int) -> str:
+    """Fill ``pattern``'s placeholders for the given local time and sequence value."""
+
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(1)
+        if token == "yyyy":
+            return local_now.strftime("%Y")
+        if token == "yy":
+            return local_now.strftime("%y")
+        if token == "mm":
+            return local_now.strftime("%m")
+        if token == "dd":
+            return local_now.strftime("%d")
+        return str(seq).zfill(int(match.group(2)))
+
+    return PLACEHOLDER.sub(fill, pattern)
+
+
+def next_number(session: Session, sequence_name: str, numbering: dict, local_now: datetime) -> str:
+    """Take the next business number for ``sequence_name`` (usually ``app.form``)."""
+    period = period_of(numbering.get("reset", "never"), local_now)
+    counter = _locked_counter(session, sequence_name, period)
+    counter.value += 1
+    session.flush()
+    return render_number(numbering["pattern"], local_now, counter.value)
+
+
+def _locked_counter(session: Session, name: str, period: str) -> Sequence:
+    query = select(Sequence).where(Sequence.name == name, Sequence.period == period)
+    counter = session.scalars(query.with_for_update()).first()
+    if counter is not None:
+        return counter
+    try:
+        with session.begin_nested():
+            counter = Sequence(name=name, period=period, value=0)
+            session.add(counter)
+    except IntegrityError:
+        # Another transaction created the row first; lock theirs.
+        counter = session.scalars(query.with_for_update()).one()
+    return counter

@@ -1,0 +1,87 @@
+"""The ``servicekit`` command line as an operator uses it (a real subprocess each time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = ROOT / "sample_apps" / "after_sales"
+
+
+@pytest.fixture
+def run(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = dict(os.environ)
+    env.update(
+        SERVICEKIT_DATABASE_URL=database_url,
+        SERVICEKIT_INSTANCE_PATH=str(tmp_path / "instance"),
+        SERVICEKIT_ASSETS="local",
+    )
+
+    def invoke(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "servicekit.platform.cli", *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, input=input, timeout=300,
+        )
+
+    return invoke
+
+
+def test_init_creates_an_admin_once_and_prints_its_password_once(run) -> None:
+    first = run("init")
+    assert first.returncode == 0, first.stderr
+    assert "Created admin 'admin' with password:" in first.stdout
+    password = first.stdout.split("password:")[1].split()[0]
+    second = run("init")
+    assert second.returncode == 0, second.stderr
+    assert password not in second.stdout and "already exists" in second.stdout
+
+
+def test_install_errors_are_one_line_each_on_stderr(run, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    (broken / "forms").mkdir(parents=True)
+    (broken / "manifest.json").write_text('{"key": "x"', encoding="utf-8")
+    (broken / "app.json").write_text(json.dumps({"key": "broken", "label": "B"}), encoding="utf-8")
+    (broken / "forms" / "f.json").write_text(json.dumps({"key": "f", "fields": [{"key": "1a"}]}),
+                                             encoding="utf-8")
+    assert run("init").returncode == 0
+    result = run("install", str(broken))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert any(line.startswith("error: manifest.json: $: Invalid JSON at line 1") for line in lines)
+    assert any(line.startswith("error: forms/f.json: $.fields[0]") for line in lines)
+    assert "nothing was changed" in result.stderr
+
+
+def test_install_export_uninstall_round(run, tmp_path: Path) -> None:
+    assert run("init").returncode == 0
+    installed = run("install", str(SAMPLE))
+    assert installed.returncode == 0, installed.stderr
+    assert "Installed after_sales 0.1.0" in installed.stdout
+    exported = run("export", "after_sales", str(tmp_path / "out"))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "out" / "forms" / "work_order.json").is_file()
+    refused = run("uninstall", "after_sales", input="n\n")
+    assert refused.returncode == 1 and "Nothing was changed" in refused.stdout
+    removed = run("uninstall", "after_sales", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert "drops 3 tables holding 6 records" in removed.stdout
+    missing = run("uninstall", "after_sales", "--yes")
+    assert missing.returncode == 1 and "No app with key 'after_sales'" in missing.stderr
+
+
+def test_demo_is_idempotent_and_prints_the_same_logins(run) -> None:
+    first = run("demo")
+    assert first.returncode == 0, first.stderr
+    assert "Installed after_sales" in first.stdout
+    assert "dispatcher" in first.stdout and "engineer1" in first.stdout
+    password = first.stdout.split("shared password: ")[1].split(")")[0]
+    second = run("demo")
+    assert second.returncode == 0, second.stderr
+    assert "already installed" in second.stdout
+    assert f"shared password: {password}" in second.stdout

@@ -1,0 +1,117 @@
+"""Front-end assets: CDN URLs with integrity hashes and local fallbacks, for the base layout.
+
+The hashes are sha384 digests of the exact npm files that ``scripts/vendor_assets.py``
+copies into ``static/vendor/``; jsDelivr serves those npm files byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from markupsafe import Markup, escape
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One vendored file: its npm package and version, path in the package, local copy, hash."""
+
+    package: str
+    version: str
+    npm_path: str
+    local_path: str
+    integrity: str
+    # A JavaScript expression that is truthy once the script loaded (scripts only).
+    loaded_check: str | None = None
+
+    @property
+    def cdn_url(self) -> str:
+        return f"https://cdn.jsdelivr.net/npm/{self.package}@{self.version}/{self.npm_path}"
+
+    @property
+    def is_script(self) -> bool:
+        return self.local_path.endswith(".js")
+
+
+STYLESHEETS: tuple[Asset, ...] = (
+    Asset(
+        "bootstrap",
+        "5.3.8",
+        "dist/css/bootstrap.min.css",
+        "vendor/bootstrap/css/bootstrap.min.css",
+        "sha384-sRIl4kxILFvY47J16cr9ZwB07vP4J8+LH7qKQnuqkuIAvNWLzeN8tE5YBujZqJLB",
+    ),
+    Asset(
+        "bootstrap-icons",
+        "1.13.1",
+        "font/bootstrap-icons.min.css",
+        "vendor/bootstrap-icons/bootstrap-icons.min.css",
+        "sha384-CK2SzKma4jA5H/MXDUU7i1TqZlCFaD4T01vtyDFvPlD97JQyS+IsSh1nI2EFbpyk",
+    ),
+)
+
+SCRIPTS: tuple[Asset, ...] = (
+    Asset(
+        "bootstrap",
+        "5.3.8",
+        "dist/js/bootstrap.bundle.min.js",
+        "vendor/bootstrap/js/bootstrap.bundle.min.js",
+        "sha384-FKyoEForCGlyvwx9Hj09JcYn3nv7wiPVlz7YYwJrWVcXK/BmnVDxM+D2scQbITxI",
+        loaded_check="window.bootstrap",
+    ),
+    Asset(
+        "htmx.org",
+        "2.0.8",
+        "dist/htmx.min.js",
+        "vendor/htmx/htmx.min.js",
+        "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz",
+        loaded_check="window.htmx",
+    ),
+)
+
+
+def stylesheet_tags(local_only: bool) -> Markup:
+    """``<link>`` tags; a CDN stylesheet that fails to load swaps itself for the local copy."""
+    tags = []
+    for asset in STYLESHEETS:
+        local = url_for("static", filename=asset.local_path)
+        if local_only:
+            tags.append(Markup('<link rel="stylesheet" href="{}">').format(local))
+            continue
+        tags.append(
+            Markup(
+                '<link rel="stylesheet" href="{}" integrity="{}" crossorigin="anonymous" '
+                "onerror=\"this.onerror=null;this.href='{}'\">"
+            ).format(asset.cdn_url, asset.integrity, local)
+        )
+    return Markup("\n").join(tags)
+
+
+def script_tags(local_only: bool) -> Markup:
+    """``<script>`` tags; when a CDN script did not load, the local copy is written in its place."""
+    tags = []
+    for asset in SCRIPTS:
+        local = url_for("static", filename=asset.local_path)
+        if local_only:
+            tags.append(Markup('<script src="{}"></script>').format(local))
+            continue
+        tags.append(
+            Markup('<script src="{}" integrity="{}" crossorigin="anonymous"></script>').format(
+                asset.cdn_url, asset.integrity
+            )
+        )
+        # document.write keeps script order: later scripts may rely on this one.
+        fallback = f'<script src="{escape(local)}"><\\/script>'
+        tags.append(
+            Markup("<script>{} || document.write('{}')</script>").format(
+                Markup(asset.loaded_check or "false"), Markup(fallback)
+            )
+        )
+    return Markup("\n").join(tags)
+
+
+def init_assets(app: Flask) -> None:
+    """Expose ``asset_stylesheets()`` and ``asset_scripts()`` to templates."""
+    local_only = app.config.get("SERVICEKIT_ASSETS") == "local"
+    app.jinja_env.globals["asset_stylesheets"] = lambda: stylesheet_tags(local_only)
+    app.jinja_env.globals["asset_scripts"] = lambda: script_tags(local_only)

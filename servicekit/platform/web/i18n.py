@@ -1,0 +1,71 @@
+"""Languages of the UI (Simplified Chinese first, English) and the language switch.
+
+The choice is remembered on the user (when signed in) and in the session cookie.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from servicekit.platform.config import SUPPORTED_LOCALES
+from servicekit.platform.db import get_session
+from servicekit.platform.web.security import is_safe_redirect, public
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+# Shown in the switch in the language itself, so a reader can always find their own.
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the session's choice, else the site default."""
+    if current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    return str(current_app.config["SERVICEKIT_LOCALE"])
+
+
+def current_locale() -> str:
+    """The locale of this request as a ``zh_CN``/``en`` string (for metadata labels)."""
+    return str(get_locale() or current_app.config["SERVICEKIT_LOCALE"])
+
+
+@bp.post("/language")
+@public
+def switch_language() -> Response:
+    """Remember the chosen language and go back to the page the switch was on."""
+    locale = request.form.get("locale", "")
+    if locale in SUPPORTED_LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            db = get_session()
+            user = db.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+            user.locale = locale
+            db.commit()
+    target = request.form.get("next", "")
+    if not is_safe_redirect(target):
+        target = url_for("home.index")
+    if request.headers.get("HX-Request") == "true":
+        # Every string on the page changes: ask htmx to reload it whole.
+        response = Response(status=204)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return redirect(target)  # type: ignore[return-value]
+
+
+def init_i18n(app: Flask) -> None:
+    """Install Flask-Babel with ServiceKit's catalogs and the language switch."""
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SERVICEKIT_LOCALE"])
+    Babel(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_locale"] = current_locale

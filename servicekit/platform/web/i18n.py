@@ -15,6 +15,8 @@ from servicekit.platform.config import SUPPORTED_LOCALES
 from servicekit.platform.db import get_session
 from servicekit.platform.web.security import is_safe_redirect, public
 
+# Babel expands the locale ``zh_CN`` to ``zh_Hans_CN`` before looking for a catalog, so the
+# Simplified Chinese catalog lives in ``translations/zh_Hans_CN``; users still see ``zh_CN``.
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 # Shown in the switch in the language itself, so a reader can always find their own.

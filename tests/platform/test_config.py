@@ -46,8 +46,14 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch) -> N
 
 def test_smtp_url_is_split_into_parts() -> None:
     parsed = parse_smtp_url("smtp://desk%40acme.cn:p%2Fss@mail.acme.cn:587?starttls=1")
-    assert parsed == {"host": "mail.acme.cn", "port": 587, "username": "desk@acme.cn",
-                      "password": "p/ss", "ssl": False, "starttls": True}
+    assert parsed == {
+        "host": "mail.acme.cn",
+        "port": 587,
+        "username": "desk@acme.cn",
+        "password": "p/ss",
+        "ssl": False,
+        "starttls": True,
+    }
     with pytest.raises(ConfigError, match="smtp://"):
         parse_smtp_url("http://mail.acme.cn")
 

@@ -45,14 +45,24 @@ def test_redis_queue_when_configured(tmp_path: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail("CI is set but SERVICEKIT_TEST_REDIS_URL is not")
         pytest.skip("SERVICEKIT_TEST_REDIS_URL is not set")
-    app = create_app({"SERVICEKIT_INSTANCE_PATH": str(tmp_path), "SERVICEKIT_SECRET_KEY": "x",
-                      "SERVICEKIT_REDIS_URL": REDIS_URL})
+    app = create_app(
+        {
+            "SERVICEKIT_INSTANCE_PATH": str(tmp_path),
+            "SERVICEKIT_SECRET_KEY": "x",
+            "SERVICEKIT_REDIS_URL": REDIS_URL,
+        }
+    )
     assert queue_status(app)["backend"] == "redis"
     _roundtrip(app)
 
 
 def test_an_unreachable_redis_is_reported_not_raised(tmp_path: Path) -> None:
-    app = create_app({"SERVICEKIT_INSTANCE_PATH": str(tmp_path), "SERVICEKIT_SECRET_KEY": "x",
-                      "SERVICEKIT_REDIS_URL": "redis://127.0.0.1:1/0"})
+    app = create_app(
+        {
+            "SERVICEKIT_INSTANCE_PATH": str(tmp_path),
+            "SERVICEKIT_SECRET_KEY": "x",
+            "SERVICEKIT_REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
     status = queue_status(app)
     assert status["ok"] is False and status["backend"] == "redis" and status["error"]

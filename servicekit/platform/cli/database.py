@@ -16,9 +16,12 @@ from servicekit.platform.models import PlatformRoleGrant
 
 def _has_admin() -> bool:
     with get_db().sessions() as session:
-        return session.scalar(
-            select(PlatformRoleGrant.id).where(PlatformRoleGrant.role == "admin").limit(1)
-        ) is not None
+        return (
+            session.scalar(
+                select(PlatformRoleGrant.id).where(PlatformRoleGrant.role == "admin").limit(1)
+            )
+            is not None
+        )
 
 
 def ensure_admin(login: str, password: str | None) -> str | None:
@@ -32,8 +35,14 @@ def ensure_admin(login: str, password: str | None) -> str | None:
         generated = password = secrets.token_urlsafe(12) + "9a"
     try:
         with get_db().transaction() as session:
-            create_user(session, login=login, display_name="Administrator", password=password,
-                        platform_roles=("admin", "builder"), now=now())
+            create_user(
+                session,
+                login=login,
+                display_name="Administrator",
+                password=password,
+                platform_roles=("admin", "builder"),
+                now=now(),
+            )
     except AccountError as exc:
         fail(str(exc))
     return generated
@@ -41,8 +50,12 @@ def ensure_admin(login: str, password: str | None) -> str | None:
 
 def register(cli: click.Group) -> None:
     @cli.command("init")
-    @click.option("--admin-login", default="admin", show_default=True, help="Login of the first admin.")
-    @click.option("--admin-password", default=None, help="Password of the first admin (random if omitted).")
+    @click.option(
+        "--admin-login", default="admin", show_default=True, help="Login of the first admin."
+    )
+    @click.option(
+        "--admin-password", default=None, help="Password of the first admin (random if omitted)."
+    )
     def init_command(admin_login: str, admin_password: str | None) -> None:
         """Create or upgrade the database and make sure an admin exists."""
         upgrade_database(current_app)

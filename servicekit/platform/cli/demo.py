@@ -51,8 +51,14 @@ def _ensure_demo_users(password: str) -> None:
             try:
                 user = get_user_by_login(session, login)
                 if user is None:
-                    user = create_user(session, login=login, display_name=name, password=password,
-                                       platform_roles=platform_roles, now=now())
+                    user = create_user(
+                        session,
+                        login=login,
+                        display_name=name,
+                        password=password,
+                        platform_roles=platform_roles,
+                        now=now(),
+                    )
                 else:
                     set_password(session, user, password)
                 if "after_sales" in apps:
@@ -80,6 +86,6 @@ def run_demo(install: Callable[[Path], None], sample_apps: Path) -> None:
     password = demo_password(Path(current_app.config["SERVICEKIT_INSTANCE_PATH"]))
     _ensure_demo_users(password)
     click.echo("")
-    click.echo("Demo logins (shared password: %s):" % password)
+    click.echo(f"Demo logins (shared password: {password}):")
     for login, name, platform_roles, roles in DEMO_USERS:
         click.echo(f"  {login:<11} {name}  ({', '.join(platform_roles + roles)})")

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.canonical import canonical_json, checksum
@@ -20,6 +20,18 @@ from servicekit.platform.models import MetadataDocument
 
 DRAFT = "draft"
 PUBLISHED = "published"
+
+
+def _one_document(
+    app_key: str, kind: str, key: str, status: str = PUBLISHED
+) -> Select[tuple[MetadataDocument]]:
+    """Rows of one document (app, kind, key) in one status."""
+    return select(MetadataDocument).where(
+        MetadataDocument.app_key == app_key,
+        MetadataDocument.kind == kind,
+        MetadataDocument.key == key,
+        MetadataDocument.status == status,
+    )
 
 
 def save_draft(
@@ -37,14 +49,7 @@ def save_draft(
 
     ``problems`` are kept with the draft so editors can list them.
     """
-    draft = session.scalars(
-        select(MetadataDocument).where(
-            MetadataDocument.app_key == app_key,
-            MetadataDocument.kind == kind,
-            MetadataDocument.key == key,
-            MetadataDocument.status == DRAFT,
-        )
-    ).first()
+    draft = session.scalars(_one_document(app_key, kind, key, DRAFT)).first()
     if draft is None:
         draft = MetadataDocument(app_key=app_key, kind=kind, key=key, status=DRAFT, version=None)
         session.add(draft)
@@ -97,47 +102,22 @@ def latest_published(
     session: Session, app_key: str, kind: str, key: str
 ) -> MetadataDocument | None:
     """The newest published version of one document, or ``None``."""
-    return session.scalars(
-        select(MetadataDocument)
-        .where(
-            MetadataDocument.app_key == app_key,
-            MetadataDocument.kind == kind,
-            MetadataDocument.key == key,
-            MetadataDocument.status == PUBLISHED,
-        )
-        .order_by(MetadataDocument.version.desc())
-        .limit(1)
-    ).first()
+    query = _one_document(app_key, kind, key).order_by(MetadataDocument.version.desc())
+    return session.scalars(query.limit(1)).first()
 
 
 def list_versions(session: Session, app_key: str, kind: str, key: str) -> list[MetadataDocument]:
     """Every published version of one document, newest first."""
-    return list(
-        session.scalars(
-            select(MetadataDocument)
-            .where(
-                MetadataDocument.app_key == app_key,
-                MetadataDocument.kind == kind,
-                MetadataDocument.key == key,
-                MetadataDocument.status == PUBLISHED,
-            )
-            .order_by(MetadataDocument.version.desc())
-        )
-    )
+    query = _one_document(app_key, kind, key).order_by(MetadataDocument.version.desc())
+    return list(session.scalars(query))
 
 
 def get_version(
     session: Session, app_key: str, kind: str, key: str, version: int
 ) -> MetadataDocument | None:
     """One published version by number."""
-    return session.scalars(
-        select(MetadataDocument).where(
-            MetadataDocument.app_key == app_key,
-            MetadataDocument.kind == kind,
-            MetadataDocument.key == key,
-            MetadataDocument.version == version,
-        )
-    ).first()
+    query = _one_document(app_key, kind, key).where(MetadataDocument.version == version)
+    return session.scalars(query).first()
 
 
 def latest_bodies(session: Session, app_key: str, kind: str) -> dict[str, Any]:
@@ -175,7 +155,9 @@ def load_form(session: Session, app_key: str, form_key: str) -> FormDef:
     document = latest_published(session, app_key, "form", form_key)
     if document is None:
         raise LookupError(f"form {app_key}.{form_key} is not published")
-    return _typed_form(app_key, form_key, document.version or 0, document.checksum, canonical_json(document.body))
+    return _typed_form(
+        app_key, form_key, document.version or 0, document.checksum, canonical_json(document.body)
+    )
 
 
 @lru_cache(maxsize=512)

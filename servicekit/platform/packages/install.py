@@ -73,7 +73,9 @@ def check_package(
     for form_key, text in sorted(contents.seeds.items()):
         file = f"data/{form_key}.csv"
         if form_key not in sources:
-            problems.append(Problem(f"There is no form '{form_key}' for this seed file.", file=file))
+            problems.append(
+                Problem(f"There is no form '{form_key}' for this seed file.", file=file)
+            )
             continue
         rows, found = parse_seed(file, text, sources[form_key], tz)
         problems += found
@@ -114,11 +116,20 @@ def install_package(
     )
     count = 0
     for document in contents.documents.documents:
-        add_version(session, app_key, document.kind, document.key, document.body,
-                    author_id=actor_id, now=now)
+        add_version(
+            session,
+            app_key,
+            document.kind,
+            document.key,
+            document.body,
+            author_id=actor_id,
+            now=now,
+        )
         count += 1
     for form_key, text in contents.seeds.items():
-        add_version(session, app_key, SEED_KIND, form_key, {"csv": text}, author_id=actor_id, now=now)
+        add_version(
+            session, app_key, SEED_KIND, form_key, {"csv": text}, author_id=actor_id, now=now
+        )
 
     sources = sources_for_app(app_key, contents.documents.forms())
     created = create_app_tables(session.connection(), sources)
@@ -131,8 +142,13 @@ def install_package(
             raise PackageError(found)
         records += len(seeds[form_key])
     session.add(
-        Event(app_key=app_key, kind="app.installed", actor_id=actor_id, at=now,
-              changes={"version": manifest.get("version"), "package": manifest.get("key")})
+        Event(
+            app_key=app_key,
+            kind="app.installed",
+            actor_id=actor_id,
+            at=now,
+            changes={"version": manifest.get("version"), "package": manifest.get("key")},
+        )
     )
     session.flush()
     return InstallResult(app_key, str(manifest.get("version")), count, created, records)
@@ -201,8 +217,15 @@ def uninstall_app(
     delete_app_documents(session, app_key)
     session.execute(delete(AppRoleGrant).where(AppRoleGrant.app_key == app_key))
     session.execute(delete(InstalledApp).where(InstalledApp.key == app_key))
-    session.add(Event(app_key=app_key, kind="app.uninstalled", actor_id=actor_id, at=now,
-                      changes={"tables_dropped": drop_tables}))
+    session.add(
+        Event(
+            app_key=app_key,
+            kind="app.uninstalled",
+            actor_id=actor_id,
+            at=now,
+            changes={"tables_dropped": drop_tables},
+        )
+    )
     session.flush()
     return plan
 

@@ -46,9 +46,7 @@ def _parse_json(name: str, data: bytes, problems: list[Problem]) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         problems.append(
-            Problem(
-                f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.", file=name
-            )
+            Problem(f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.", file=name)
         )
         return None
 

@@ -44,7 +44,9 @@ def _convert(item: FieldDef, raw: str, tz: ZoneInfo) -> Any:
         if kind == "select":
             allowed = {str(o.get("value")) for o in item.get("options", [])}
             if raw not in allowed:
-                raise ValueError(f"'{raw}' is not an option of {item.key} ({', '.join(sorted(allowed))})")
+                raise ValueError(
+                    f"'{raw}' is not an option of {item.key} ({', '.join(sorted(allowed))})"
+                )
         limit = item.get("max_length")
         if limit and len(raw) > int(limit):
             raise ValueError(f"longer than {limit} characters")
@@ -91,26 +93,37 @@ def parse_seed(
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:
-        return [], [Problem("The seed file is empty; it needs a header row of field keys.", file=file)]
+        return [], [
+            Problem("The seed file is empty; it needs a header row of field keys.", file=file)
+        ]
     fields = {f.key: f for f in source.fields if f.stored}
     for index, name in enumerate(header, start=1):
         if name != "number" and name not in fields:
             problems.append(
-                Problem(f"Column {index} '{name}' is not a field of form {source.form.key if source.form else ''}.",
-                        path=f"line 1, column {index}", file=file)
+                Problem(
+                    f"Column {index} '{name}' is not a field of form {source.form.key if source.form else ''}.",
+                    path=f"line 1, column {index}",
+                    file=file,
+                )
             )
     if problems:
         return [], problems
     rows: list[SeedRow] = []
     for line, cells in enumerate(reader, start=2):
         if len(rows) >= MAX_SEED_ROWS:
-            problems.append(Problem(f"More than {MAX_SEED_ROWS} rows.", path=f"line {line}", file=file))
+            problems.append(
+                Problem(f"More than {MAX_SEED_ROWS} rows.", path=f"line {line}", file=file)
+            )
             break
         if not any(cells):
             continue
         if len(cells) != len(header):
             problems.append(
-                Problem(f"Expected {len(header)} cells, found {len(cells)}.", path=f"line {line}", file=file)
+                Problem(
+                    f"Expected {len(header)} cells, found {len(cells)}.",
+                    path=f"line {line}",
+                    file=file,
+                )
             )
             continue
         values: dict[str, Any] = {}
@@ -147,11 +160,16 @@ def insert_seed(
             if values.get(key) is None:
                 continue
             table = source.catalog[target].table
-            found = session.execute(select(table.c.id).where(table.c.number == values[key])).scalar()
+            found = session.execute(
+                select(table.c.id).where(table.c.number == values[key])
+            ).scalar()
             if found is None:
                 problems.append(
-                    Problem(f"{key}: no {target} record numbered '{values[key]}'.",
-                            path=f"line {row.line}", file=file)
+                    Problem(
+                        f"{key}: no {target} record numbered '{values[key]}'.",
+                        path=f"line {row.line}",
+                        file=file,
+                    )
                 )
             values[key] = found
         if not values.get("number") and numbering:

@@ -120,9 +120,7 @@ def _system_columns(for_child: bool) -> list[Column]:  # type: ignore[type-arg]
     ]
 
 
-def _field_columns(
-    app_key: str, fields: Iterable[FieldDef]
-) -> list[Column]:  # type: ignore[type-arg]
+def _field_columns(app_key: str, fields: Iterable[FieldDef]) -> list[Column]:  # type: ignore[type-arg]
     columns = []
     for item in fields:
         if not item.stored:
@@ -182,8 +180,11 @@ def build_app_tables(
                 Column("parent_id", ForeignKey(f"{name}.id", ondelete="CASCADE"), nullable=False),
                 Column("position", Integer(), nullable=False),
                 *_field_columns(app_key, sub.children),
-                Index(short_name("ix", child_table_name(app_key, form.key, sub.key), "parent"),
-                      "parent_id", "position"),
+                Index(
+                    short_name("ix", child_table_name(app_key, form.key, sub.key), "parent"),
+                    "parent_id",
+                    "position",
+                ),
             )
             source.children[sub.key] = RecordSource(
                 app_key=app_key,

@@ -23,10 +23,15 @@ def run(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         SERVICEKIT_ASSETS="local",
     )
 
-    def invoke(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def invoke(*args: str, answer: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "servicekit.platform.cli", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, input=input, timeout=300,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            input=answer,
+            timeout=300,
         )
 
     return invoke
@@ -47,8 +52,9 @@ def test_install_errors_are_one_line_each_on_stderr(run, tmp_path: Path) -> None
     (broken / "forms").mkdir(parents=True)
     (broken / "manifest.json").write_text('{"key": "x"', encoding="utf-8")
     (broken / "app.json").write_text(json.dumps({"key": "broken", "label": "B"}), encoding="utf-8")
-    (broken / "forms" / "f.json").write_text(json.dumps({"key": "f", "fields": [{"key": "1a"}]}),
-                                             encoding="utf-8")
+    (broken / "forms" / "f.json").write_text(
+        json.dumps({"key": "f", "fields": [{"key": "1a"}]}), encoding="utf-8"
+    )
     assert run("init").returncode == 0
     result = run("install", str(broken))
     assert result.returncode == 1
@@ -66,7 +72,7 @@ def test_install_export_uninstall_round(run, tmp_path: Path) -> None:
     exported = run("export", "after_sales", str(tmp_path / "out"))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "out" / "forms" / "work_order.json").is_file()
-    refused = run("uninstall", "after_sales", input="n\n")
+    refused = run("uninstall", "after_sales", answer="n\n")
     assert refused.returncode == 1 and "Nothing was changed" in refused.stdout
     removed = run("uninstall", "after_sales", "--yes")
     assert removed.returncode == 0, removed.stderr

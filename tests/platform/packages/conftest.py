@@ -31,7 +31,10 @@ def install(app, path: Path) -> Any:  # type: ignore[no-untyped-def]
 
     with get_db(app).transaction() as session:
         return install_package(
-            session, path, get_registry(app), now=clock.now(),
+            session,
+            path,
+            get_registry(app),
+            now=clock.now(),
             tz=ZoneInfo(app.config["SERVICEKIT_TIMEZONE"]),
         )
 
@@ -45,5 +48,5 @@ def dump_database(app) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def
     with engine.connect() as connection:
         for name, table in sorted(metadata.tables.items()):
             rows = connection.execute(select(table)).all()
-            dump[name] = sorted((tuple(map(repr, row)) for row in rows))
+            dump[name] = sorted(tuple(map(repr, row)) for row in rows)
     return dump

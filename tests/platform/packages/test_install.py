@@ -26,12 +26,20 @@ def test_sample_app_installs_with_tables_and_seed_records(app) -> None:
     assert result.app_key == "after_sales"
     engine = get_db(app).engine
     names = set(inspect(engine).get_table_names())
-    assert {"rec_after_sales_customer", "rec_after_sales_work_order",
-            "rec_after_sales_work_order__parts"} <= names
+    assert {
+        "rec_after_sales_customer",
+        "rec_after_sales_work_order",
+        "rec_after_sales_work_order__parts",
+    } <= names
     with get_db(app).sessions() as session:
-        sources = sources_for_app("after_sales", {"customer": {}, "work_order": {}} and
-                                  {k: latest_published(session, "after_sales", "form", k).body
-                                   for k in ("customer", "work_order")})
+        sources = sources_for_app(
+            "after_sales",
+            {"customer": {}, "work_order": {}}
+            and {
+                k: latest_published(session, "after_sales", "form", k).body
+                for k in ("customer", "work_order")
+            },
+        )
         orders = sources["work_order"].table
         customers = sources["customer"].table
         rows = session.execute(
@@ -56,10 +64,8 @@ def test_installing_twice_is_refused_and_changes_nothing(app) -> None:
 
 def test_errors_in_three_files_are_all_listed_and_nothing_changes(app, sample_copy: Path) -> None:
     _edit(sample_copy / "manifest.json", lambda b: b.pop("version"))
-    _edit(sample_copy / "forms" / "customer.json",
-          lambda b: b["fields"][1].update(type="dropdown"))
-    _edit(sample_copy / "forms" / "work_order.json",
-          lambda b: b["fields"][0].update(form="client"))
+    _edit(sample_copy / "forms" / "customer.json", lambda b: b["fields"][1].update(type="dropdown"))
+    _edit(sample_copy / "forms" / "work_order.json", lambda b: b["fields"][0].update(form="client"))
     before = dump_database(app)
     with pytest.raises(PackageError) as caught:
         install(app, sample_copy)
@@ -87,8 +93,9 @@ def test_a_bad_seed_cell_names_file_line_and_column_and_rolls_back(app, sample_c
 def test_a_failure_while_writing_rolls_back_tables_too(app, sample_copy: Path) -> None:
     # The lookup names a customer number that does not exist: found only at insert time.
     csv = sample_copy / "data" / "work_order.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(",C-00003,", ",C-09999,"),
-                   encoding="utf-8")
+    csv.write_text(
+        csv.read_text(encoding="utf-8").replace(",C-00003,", ",C-09999,"), encoding="utf-8"
+    )
     before = dump_database(app)
     with pytest.raises(PackageError) as caught:
         install(app, sample_copy)

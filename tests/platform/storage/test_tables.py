@@ -22,15 +22,22 @@ LONG_FORM = "f" * 30
 
 
 def _forms(app_key: str, form_key: str) -> list[FormDef]:
-    target = FormDef.from_dict(app_key, {"key": "target", "fields": [
-        {"key": "name", "type": "text"}]})
-    form = FormDef.from_dict(app_key, {"key": form_key, "fields": [
-        {"key": "amount", "type": "decimal", "scale": 2},
-        {"key": "ref", "type": "lookup", "form": "target"},
-        {"key": "done", "type": "boolean"},
-        {"key": "tags", "type": "multi_select", "options": [{"value": "a", "label": "A"}]},
-        {"key": "s" * 30, "type": "subform", "fields": [{"key": "qty", "type": "integer"}]},
-    ]})
+    target = FormDef.from_dict(
+        app_key, {"key": "target", "fields": [{"key": "name", "type": "text"}]}
+    )
+    form = FormDef.from_dict(
+        app_key,
+        {
+            "key": form_key,
+            "fields": [
+                {"key": "amount", "type": "decimal", "scale": 2},
+                {"key": "ref", "type": "lookup", "form": "target"},
+                {"key": "done", "type": "boolean"},
+                {"key": "tags", "type": "multi_select", "options": [{"value": "a", "label": "A"}]},
+                {"key": "s" * 30, "type": "subform", "fields": [{"key": "qty", "type": "integer"}]},
+            ],
+        },
+    )
     return [target, form]
 
 
@@ -44,8 +51,19 @@ def test_longest_keys_fit_postgresql_names_and_tables_are_created(app) -> None:
         created = create_app_tables(connection, sources)
     assert set(names) <= set(created)
     columns = {c["name"] for c in inspect(engine).get_columns(names[0])}
-    assert {"id", "number", "created_at", "created_by", "updated_at", "version", "deleted",
-            "amount", "ref", "done", "tags"} <= columns
+    assert {
+        "id",
+        "number",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "version",
+        "deleted",
+        "amount",
+        "ref",
+        "done",
+        "tags",
+    } <= columns
     child_columns = {c["name"] for c in inspect(engine).get_columns(names[1])}
     assert {"id", "parent_id", "position", "qty"} <= child_columns
     foreign = inspect(engine).get_foreign_keys(names[0])
@@ -60,8 +78,11 @@ def test_decimals_round_trip_exactly(app) -> None:
     with engine.begin() as connection:
         create_app_tables(connection, sources)
         for value in ("0.10", "0.20", "12345678901234567890.12"):
-            connection.execute(table.insert().values(amount=Decimal(value), created_at=now,
-                                                     updated_at=now, version=1, deleted=False))
+            connection.execute(
+                table.insert().values(
+                    amount=Decimal(value), created_at=now, updated_at=now, version=1, deleted=False
+                )
+            )
         values = connection.execute(select(table.c.amount).order_by(table.c.id)).scalars().all()
     assert values == [Decimal("0.10"), Decimal("0.20"), Decimal("12345678901234567890.12")]
     assert sum(values[:2]) == Decimal("0.30")
@@ -75,6 +96,5 @@ def test_business_numbers_follow_the_pattern_and_reset_daily(app, db) -> None:
     got = [next_number(db, "svc.wo", numbering, day1) for _ in range(3)]
     got.append(next_number(db, "svc.wo", numbering, day2))
     db.commit()
-    assert got == ["WO-20261123-0001", "WO-20261123-0002", "WO-20261123-0003",
-                   "WO-20261124-0001"]
+    assert got == ["WO-20261123-0001", "WO-20261123-0002", "WO-20261123-0003", "WO-20261124-0001"]
     assert render_number("C-{yy}{seq:6}", day1, 42) == "C-26000042"

@@ -29,7 +29,7 @@ def _create(db, app, login: str = "wang.li", **extra):  # type: ignore[no-untype
 
 
 def test_create_user_stores_a_hash_and_roles(app, db) -> None:
-    user = _create(
+    _create(
         db,
         app,
         platform_roles=["builder"],

@@ -59,7 +59,7 @@ def _keys(docset: DocumentSet, kind: str) -> list[str]:
 def _choices(names: Sequence[str], what: str) -> str:
     if not names:
         return f"there is no {what} yet"
-    return f"use one of {', '.join(names)}"
+    return f"use one of {', '.join(dict.fromkeys(names))}"
 
 
 def static_problems(docset: DocumentSet, checked: Sequence[Document]) -> list[Problem]:
@@ -209,7 +209,7 @@ def _options(item: dict[str, Any], here: str) -> Found:
         if value not in values:
             yield (
                 f"{here}.default",
-                f"The default {value!r} is not one of the options; use one of {', '.join(values)}.",
+                f"The default {value!r} is not one of the options; {_choices(values, 'option')}.",
             )
 
 
@@ -296,7 +296,7 @@ def _numbering(doc: Document, names: _Names) -> Found:
     has = {"year": "yyyy" in tokens or "yy" in tokens, "mm": "mm" in tokens, "dd": "dd" in tokens}
     missing = [part for part in _RESET_NEEDS.get(reset, ()) if not has[part]]
     if missing:
-        shown = ", ".join("{yyyy}" if p == "year" else f"{{{p}}}" for p in missing)
+        shown = " and ".join("{yyyy}" if p == "year" else f"{{{p}}}" for p in missing)
         yield (
             "$.numbering.reset",
             f"With reset '{reset}' the sequence starts again at 1, so numbers would repeat "

@@ -194,6 +194,8 @@ def _subject(error: ValidationError) -> str:
     noun = _noun(error)
     instance = error.instance
     if isinstance(instance, dict) and isinstance(instance.get("key"), str):
+        if noun.endswith("field") and isinstance(instance.get("type"), str):
+            noun = f"{instance['type']} field"  # "multi_select field 'tags'"
         return f"{noun} '{instance['key']}'"
     return f"the {noun}" if not noun.startswith("'") else noun
 
@@ -288,7 +290,7 @@ def _not_applicable(name: str, error: ValidationError) -> str:
     instance = error.instance
     if isinstance(instance, dict) and isinstance(instance.get("type"), str):
         return (
-            f"'{name}' does not apply to a {instance['type']} field; remove it "
+            f"'{name}' does not apply to {_article(instance['type'])} field; remove it "
             f"or change the field's type."
         )
     return f"'{name}' is not allowed here; remove it."
@@ -312,6 +314,10 @@ def _alternatives_message(error: ValidationError) -> str:
             f'such as {{"zh": "工单", "en": "Work order"}}.'
         )
     return f"{_capital(_noun(error))} is not valid here: {error.message}."
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _capital(text: str) -> str:

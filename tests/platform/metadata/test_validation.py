@@ -1,0 +1,128 @@
+"""check_documents and validate_one: every problem at once, engines' validators, and their failures."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import Flask
+
+from servicekit.platform.metadata import (
+    Document,
+    DocumentSet,
+    Problem,
+    check_documents,
+    validate_one,
+)
+from servicekit.platform.registry import Registry
+
+from ._fixtures import load, package, replaced
+
+
+def _three_broken_files() -> DocumentSet:
+    docset = package()
+    app = copy.deepcopy(load("after_sales/app.json"))
+    app["navigation"][0]["form"] = "work_orders"  # a form that does not exist
+    customer = copy.deepcopy(load("after_sales/forms/customer.json"))
+    customer["fields"][0]["type"] = "string"  # not a field type
+    manifest = dict(load("after_sales/manifest.json"))
+    del manifest["version"]
+    for file, body in (("app.json", app), ("forms/customer.json", customer)):
+        docset = replaced(docset, file, body)
+    return replaced(docset, "manifest.json", manifest)
+
+
+def test_three_broken_files_are_all_reported_with_file_and_path() -> None:
+    problems = check_documents(_three_broken_files())
+    assert [(p.file, p.path) for p in problems] == [
+        ("app.json", "$.navigation[0].form"),
+        ("forms/customer.json", "$.fields[0].type"),
+        ("manifest.json", "$"),
+    ]
+    assert "needs 'version'" in problems[2].message
+    assert str(problems[1]).startswith('forms/customer.json: $.fields[0].type: "string" is not')
+
+
+def test_validators_run_per_kind_and_see_only_documents_that_passed() -> None:
+    seen: list[list[str]] = []
+
+    def forms_check(docset: DocumentSet) -> list[Problem]:
+        seen.append(sorted(doc.file for doc in docset.documents))
+        return [Problem("Rule 'x' is unknown.", "$.title", "forms/work_order.json")]
+
+    def workflow_check(docset: DocumentSet) -> list[Problem]:
+        raise AssertionError("no workflow in the set, so this must not run")
+
+    problems = check_documents(
+        _three_broken_files(), {"form": [forms_check], "workflow": [workflow_check]}
+    )
+    assert seen == [["app.json", "forms/work_order.json"]]
+    assert ("forms/work_order.json", "$.title") in [(p.file, p.path) for p in problems]
+    assert len(problems) == 4
+
+
+def test_a_validator_that_crashes_becomes_a_problem_and_the_rest_still_run() -> None:
+    def broken(docset: DocumentSet) -> list[Problem]:
+        raise KeyError("nodes")
+
+    def sound(docset: DocumentSet) -> list[Problem]:
+        return [Problem("Guard is never true.", "$.fields[0]", "forms/customer.json")]
+
+    registry = Registry()
+    registry.add_validator("form", broken)
+    registry.add_validator("form", sound)
+    problems = check_documents(package(), registry)
+    assert [p.path for p in problems] == ["$", "$.fields[0]"]
+    crash = problems[0]
+    assert crash.file is None
+    assert "broken" in crash.message and "KeyError" in crash.message
+    assert "The other checks ran" in crash.message
+
+
+def test_validators_may_be_given_as_pairs_and_through_the_app_registry() -> None:
+    calls: list[str] = []
+
+    def app_check(docset: DocumentSet) -> list[Problem]:
+        calls.append(docset.app_key)
+        return []
+
+    assert check_documents(package(), [("app", app_check)]) == []
+    app = Flask(__name__)
+    from servicekit.platform import registry as registry_module
+
+    registry_module.init_app(app)
+    registry_module.get_registry(app).add_validator("app", app_check)
+    assert check_documents(package(), registry_module.get_registry(app)) == []
+    assert calls == ["after_sales", "after_sales"]
+
+
+def test_an_unreadable_file_is_left_to_its_reader() -> None:
+    docset = package()
+    docset.documents.append(Document("form", "broken", "forms/broken.json", None))
+    assert check_documents(docset) == []
+
+
+def test_validate_one_checks_a_draft_among_the_other_documents() -> None:
+    body: dict[str, Any] = copy.deepcopy(load("after_sales/forms/work_order.json"))
+    body["fields"][0]["form"] = "client"
+    body["permissions"]["auditor"] = {"read": True}
+    body["fields"][1]["label"] = ""
+    problems = validate_one("form", body, app_key="after_sales", others=package())
+    # The schema problem stops the static checks for this document, as at publishing.
+    assert [(p.file, p.path) for p in problems] == [("forms/work_order.json", "$.fields[1].label")]
+    body["fields"][1]["label"] = "Subject"
+    problems = validate_one("form", body, app_key="after_sales", others=package())
+    assert [p.path for p in problems] == ["$.fields[0].form", "$.permissions.auditor"]
+
+
+def test_validate_one_replaces_the_stored_copy_and_ignores_other_files_problems() -> None:
+    others = replaced(package(), "forms/customer.json", {"key": "customer"})
+    body = load("after_sales/forms/work_order.json")
+    assert validate_one("form", body, app_key="after_sales", others=others) == []
+    new_customer = dict(load("after_sales/forms/customer.json"), label={"en": "Client"})
+    assert validate_one("form", new_customer, app_key="after_sales", others=others) == []
+
+
+def test_validate_one_of_nothing() -> None:
+    problems = validate_one("app", None, app_key="x")
+    assert [(p.file, p.path) for p in problems] == [("app.json", "$")]

@@ -59,3 +59,7 @@ class RuleError(Exception):
             head = f"line {problem.line}, column {problem.column}: {problem.message}"
             parts.append(f"{head}\n{problem.excerpt(self.source)}" if self.source else head)
         return "\n".join(parts)
+
+
+class LimitError(RuleError):
+    """A size or work limit was exceeded; ``IFERROR`` never hides it."""

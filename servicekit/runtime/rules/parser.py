@@ -48,8 +48,9 @@ def _make(cls: type[n.Node], tokens: list[Any], kids: list[n.Node], **kwargs: An
     if size > MAX_NODES:
         raise _Abort(Problem(f"the rule is too large (more than {MAX_NODES} parts)", **where))
     if depth > MAX_DEPTH:
-        raise _Abort(Problem(f"the rule is nested too deeply (more than {MAX_DEPTH} levels)",
-                             **where))
+        raise _Abort(
+            Problem(f"the rule is nested too deeply (more than {MAX_DEPTH} levels)", **where)
+        )
     return cls(**kwargs, **where, size=size, depth=depth)
 
 
@@ -83,8 +84,9 @@ class _Builder(Transformer[Token, n.Node]):
     def number(self, items: list[Token]) -> n.Node:
         token = items[0]
         if len(token) > MAX_NUMBER_DIGITS:
-            raise _Abort(Problem(f"number has more than {MAX_NUMBER_DIGITS} digits",
-                                 **_span(items)))
+            raise _Abort(
+                Problem(f"number has more than {MAX_NUMBER_DIGITS} digits", **_span(items))
+            )
         return _make(n.Literal, items, [], value=Decimal(str(token)), kind="number")
 
     def string(self, items: list[Token]) -> n.Node:
@@ -164,12 +166,18 @@ class _Builder(Transformer[Token, n.Node]):
     def compare(self, items: list[Any]) -> n.Node:
         if len(items) > 3:
             op = items[3]
-            raise _Abort(Problem(
-                "comparisons cannot be chained; combine them with 'and' "
-                "(write a < b and b < c)",
-                line=op.line, column=op.column, end_column=op.end_column))
-        return _make(n.Compare, items, [items[0], items[2]], op=str(items[1]),
-                     left=items[0], right=items[2])
+            raise _Abort(
+                Problem(
+                    "comparisons cannot be chained; combine them with 'and' "
+                    "(write a < b and b < c)",
+                    line=op.line,
+                    column=op.column,
+                    end_column=op.end_column,
+                )
+            )
+        return _make(
+            n.Compare, items, [items[0], items[2]], op=str(items[1]), left=items[0], right=items[2]
+        )
 
     def is_null(self, items: list[Any]) -> n.Node:
         return _make(n.IsNull, items, [items[0]], operand=items[0], negated=False)
@@ -180,12 +188,14 @@ class _Builder(Transformer[Token, n.Node]):
 
 @cache
 def _parser() -> Lark:
-    grammar = resources.files("servicekit.runtime.rules").joinpath("grammar.lark").read_text(
-        encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(),
-                maybe_placeholders=True)
-
-
+    grammar = (
+        resources.files("servicekit.runtime.rules")
+        .joinpath("grammar.lark")
+        .read_text(encoding="utf-8")
+    )
+    return Lark(
+        grammar, parser="lalr", lexer="contextual", transformer=_Builder(), maybe_placeholders=True
+    )
 
 
 def _token_text(token: Token) -> str:
@@ -206,12 +216,20 @@ def _syntax_problem(source: str, exc: LarkError) -> Problem:
         if token.type == "$END":
             line = source.count("\n") + 1
             column = len(source.rsplit("\n", 1)[-1]) + 1
-            return Problem("the rule ends too early: an operand is missing",
-                           line=line, column=column, end_column=column + 1)
+            return Problem(
+                "the rule ends too early: an operand is missing",
+                line=line,
+                column=column,
+                end_column=column + 1,
+            )
         column = token.column or 1
         end = token.end_column or column + 1
-        return Problem(f"unexpected {_token_text(token)}: an operand is missing or misplaced",
-                       line=token.line or 1, column=column, end_column=end)
+        return Problem(
+            f"unexpected {_token_text(token)}: an operand is missing or misplaced",
+            line=token.line or 1,
+            column=column,
+            end_column=end,
+        )
     if isinstance(exc, UnexpectedEOF):
         return Problem("the rule ends too early: an operand is missing")
     return Problem("the rule cannot be read")

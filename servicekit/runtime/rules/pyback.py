@@ -1,0 +1,399 @@
+"""Compile a checked syntax tree once into Python closures that evaluate a record's values.
+
+Each node becomes one closure taking an :class:`Env`; ``IF``, ``and``, ``or``, ``IFS``,
+``SWITCH``, ``COALESCE`` and ``IFERROR`` evaluate only the operands they need. Work that
+grows with the data (rows, list items, long text) is charged to the evaluation's step budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from servicekit.runtime.rules import nodes as n
+from servicekit.runtime.rules import values as v
+from servicekit.runtime.rules.check import Checked, Info
+from servicekit.runtime.rules.errors import LimitError, RuleError
+from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_STEPS
+from servicekit.runtime.rules.resolve import find_in
+from servicekit.runtime.rules.rtypes import Type
+
+Fn = Callable[["Env"], Any]
+
+
+class EvalError(Exception):
+    """A value-level error inside an evaluation (``IFERROR`` turns it into its fallback)."""
+
+
+class Env:
+    """The state of one evaluation: values, rows in scope, clock, user and step count."""
+
+    __slots__ = (
+        "values",
+        "rows",
+        "now",
+        "today",
+        "tz",
+        "user",
+        "previous",
+        "steps",
+        "max_steps",
+        "cache",
+    )
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        now: datetime,
+        tz: tzinfo,
+        user: Mapping[str, Any] | None,
+        previous: Mapping[str, Any] | None,
+        max_steps: int,
+    ) -> None:
+        self.values = values
+        self.rows: list[Mapping[str, Any]] = []
+        self.now = now.astimezone(tz)
+        self.today = self.now.date()
+        self.tz = tz
+        self.user = user or {}
+        self.previous = previous
+        self.steps = 0
+        self.max_steps = max_steps
+        self.cache: dict[int, Any] = {}
+
+    def charge(self, amount: int) -> None:
+        """Spend ``amount`` steps; past the budget the evaluation stops with a RuleError."""
+        self.steps += amount
+        if self.steps > self.max_steps:
+            raise LimitError(f"the rule did too much work (more than {self.max_steps} steps)")
+
+
+# -- equality and order, shared by operators and functions ---------------------------------
+def _align(a: Any, b: Any, tz: tzinfo) -> tuple[Any, Any]:
+    if isinstance(a, datetime) and not isinstance(b, datetime) and isinstance(b, date):
+        return a, v.midnight(b, tz)
+    if isinstance(b, datetime) and not isinstance(a, datetime) and isinstance(a, date):
+        return v.midnight(a, tz), b
+    return a, b
+
+
+def equal(a: Any, b: Any, tz: tzinfo) -> bool:
+    """Null-safe equality: null equals only null."""
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = _align(a, b, tz)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equal(x, y, tz) for x, y in zip(a, b, strict=True))
+    if type(a) is not type(b) and not (isinstance(a, date) and isinstance(b, date)):
+        return False
+    return bool(a == b)
+
+
+def order(a: Any, b: Any, tz: tzinfo) -> int | None:
+    """-1, 0 or 1, or ``None`` when either side is null."""
+    if a is None or b is None:
+        return None
+    a, b = _align(a, b, tz)
+    return (a > b) - (a < b)
+
+
+def truth(value: Any) -> bool:
+    """Null (and anything but true) counts as false in a boolean position."""
+    return value is True
+
+
+# -- input coercion ----------------------------------------------------------------------------
+def coerce(item: Mapping[str, Any] | None, raw: Any, tz: tzinfo, forms: Mapping[str, Any]) -> Any:
+    """A JSON value of field ``item`` as the language's value; ``''`` and ``[]`` become null."""
+    if raw is None or raw == "" or raw == [] or raw == {}:
+        return None
+    kind = str(item.get("type")) if item else "text"
+    if kind == "formula" and item:
+        kind = str(item.get("result_type", "text"))
+    if kind in ("integer", "decimal", "number"):
+        number = v.to_decimal(raw)
+        if number is None:
+            raise RuleError(f"field {item and item.get('key')}: {raw!r} is not a number")
+        return number
+    if kind == "boolean":
+        if isinstance(raw, str):
+            return {"true": True, "false": False}.get(raw.lower())
+        return bool(raw)
+    if kind == "date":
+        return v.to_date(raw)
+    if kind == "datetime":
+        return v.to_datetime(raw)
+    if kind == "duration":
+        return v.to_duration(raw)
+    if kind == "user":
+        ident = raw.get("id") if isinstance(raw, Mapping) else raw
+        return v.to_decimal(ident)
+    if kind == "multi_select":
+        items = raw if isinstance(raw, list) else [raw]
+        return v.check_list([str(x) for x in items if x not in (None, "")]) or None
+    if kind == "lookup":
+        return raw if isinstance(raw, Mapping) else {"id": raw}
+    if kind == "subform":
+        rows = raw if isinstance(raw, list) else []
+        return v.check_list([r for r in rows if isinstance(r, Mapping)]) or None
+    if kind in ("attachment", "image", "signature", "location"):
+        return raw
+    if isinstance(raw, Decimal):
+        return v.text_value(v.number_text(raw))
+    return v.text_value(raw if isinstance(raw, str) else str(raw))
+
+
+def user_value(user: Mapping[str, Any], name: str) -> Any:
+    raw = user.get(name)
+    if name == "id":
+        return v.to_decimal(raw)
+    if name in ("roles", "skills"):
+        items = raw if isinstance(raw, list | tuple | set | frozenset) else []
+        return v.check_list([str(x) for x in items if x not in (None, "")]) or None
+    return v.text_value(str(raw)) if raw not in (None, "") else None
+
+
+class _Compiler:
+    """Turns checked nodes into closures; ``fields`` and ``forms`` give coercion rules."""
+
+    def __init__(
+        self,
+        checked: Checked,
+        fields: list[dict[str, Any]],
+        forms: Mapping[str, list[dict[str, Any]]],
+    ) -> None:
+        self.info = checked.info
+        self.fields = tuple(fields)
+        self.forms = forms
+        # Field definitions of the rows at each aggregate level (index 0 is the record).
+        self.scopes: list[tuple[dict[str, Any], ...]] = [self.fields]
+
+    def info_of(self, node: n.Node) -> Info:
+        return self.info[id(node)]
+
+    def compile(self, node: n.Node) -> Fn:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        fn: Fn = method(node)
+        return fn
+
+    # -- leaves -----------------------------------------------------------------------------
+    def _literal(self, node: n.Literal) -> Fn:
+        value = node.value
+        return lambda env: value
+
+    def _listliteral(self, node: n.ListLiteral) -> Fn:
+        items = [self.compile(i) for i in node.items]
+        return lambda env: [f(env) for f in items] or None
+
+    def _name(self, node: n.Node) -> Fn:
+        info = self.info_of(node)
+        key, level = info.key or "", info.level
+        defs = self.scopes[level] if level < len(self.scopes) else ()
+        item = find_in(defs, key) or _system_field(key)
+        forms = self.forms
+        if level == 0:
+
+            def read(env: Env) -> Any:
+                raw = env.values.get(key)
+                return None if raw is None else coerce(item, raw, env.tz, forms)
+
+            return read
+        index = level - 1
+
+        def read_row(env: Env) -> Any:
+            raw = env.rows[index].get(key)
+            return None if raw is None else coerce(item, raw, env.tz, forms)
+
+        return read_row
+
+    _label = _name
+
+    def _userref(self, node: n.UserRef) -> Fn:
+        return lambda env: user_value(env.user, "id")
+
+    # -- access -----------------------------------------------------------------------------
+    def _attr(self, node: n.Attr) -> Fn:
+        name = node.name
+        if isinstance(node.target, n.UserRef):
+            return lambda env: user_value(env.user, name)
+        target_type: Type = self.info_of(node.target).type
+        item = find_in(target_type.fields, name)
+        target = self.compile(node.target)
+        forms = self.forms
+
+        def read(env: Env) -> Any:
+            record = target(env)
+            if not isinstance(record, Mapping):
+                return None
+            raw = record.get(name)
+            return None if raw is None else coerce(item, raw, env.tz, forms)
+
+        return read
+
+    def _index(self, node: n.Index) -> Fn:
+        target, index = self.compile(node.target), self.compile(node.index)
+        item_type = self.info_of(node.target).type.item
+        row_fields = item_type.fields if item_type is not None else ()
+
+        def read(env: Env) -> Any:
+            items, position = target(env), index(env)
+            if items is None or position is None or position != int(position):
+                return None
+            at = int(position)
+            if not 1 <= at <= len(items):
+                return None
+            return items[at - 1] if not row_fields else dict(items[at - 1])
+
+        return read
+
+    # -- operators --------------------------------------------------------------------------
+    def _unary(self, node: n.Unary) -> Fn:
+        operand = self.compile(node.operand)
+        if node.op == "not":
+            return lambda env: operand(env) is not True
+
+        def negate(env: Env) -> Any:
+            value = operand(env)
+            return None if value is None else -value
+
+        return negate
+
+    def _chain(self, node: n.Chain) -> Fn:
+        parts = [self.compile(o) for o in node.operands]
+        op = node.ops[0]
+        if op == "and":
+            return lambda env: all(p(env) is True for p in parts)
+        if op == "or":
+            return lambda env: any(p(env) is True for p in parts)
+        if op == "&":
+            return self._concat(parts)
+        fn = parts[0]
+        types = [self.info_of(o).type for o in node.operands]
+        left_type = types[0]
+        for symbol, part, right_type in zip(node.ops, parts[1:], types[1:], strict=True):
+            fn = _binary(symbol, fn, part, left_type, right_type)
+            left_type = _result_kind(symbol, left_type, right_type)
+        return fn
+
+    def _concat(self, parts: list[Fn]) -> Fn:
+        def join(env: Env) -> Any:
+            pieces = [v.as_text(p(env), env.tz) or "" for p in parts]
+            total = sum(len(x) for x in pieces)
+            env.charge(total // 1000)
+            return v.text_value("".join(pieces))
+
+        return join
+
+    def _compare(self, node: n.Compare) -> Fn:
+        left, right, op = self.compile(node.left), self.compile(node.right), node.op
+        if op in ("in", "not in"):
+            negate = op == "not in"
+
+            def member(env: Env) -> bool:
+                needle, items = left(env), right(env)
+                env.charge(len(items) if items else 0)
+                found = items is not None and any(equal(needle, x, env.tz) for x in items)
+                return found != negate
+
+            return member
+        if op == "=":
+            return lambda env: equal(left(env), right(env), env.tz)
+        if op == "!=":
+            return lambda env: not equal(left(env), right(env), env.tz)
+        accept = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (1, 0)}[op]
+        return lambda env: order(left(env), right(env), env.tz) in accept
+
+    def _isnull(self, node: n.IsNull) -> Fn:
+        operand = self.compile(node.operand)
+        if node.negated:
+            return lambda env: operand(env) is not None
+        return lambda env: operand(env) is None
+
+    # -- calls ------------------------------------------------------------------------------
+    def _call(self, node: n.Call) -> Fn:
+        from servicekit.runtime.rules import pyfunctions
+
+        return pyfunctions.compile_call(self, node)
+
+
+def _system_field(key: str) -> dict[str, Any] | None:
+    kinds = {
+        "number": "text",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        "created_by": "user",
+    }
+    return {"key": key, "type": kinds[key]} if key in kinds else None
+
+
+def _result_kind(symbol: str, left: Type, right: Type) -> Type:
+    from servicekit.runtime.rules.check import _arith
+
+    return _arith(symbol, left, right) or left
+
+
+def _binary(symbol: str, left: Fn, right: Fn, lt: Type, rt: Type) -> Fn:
+    kinds = (lt.kind, rt.kind)
+    if kinds == ("number", "number"):
+        op = {"+": v.add, "-": v.sub, "*": v.mul, "/": v.div, "%": v.mod}[symbol]
+
+        def numeric(env: Env) -> Any:
+            a = left(env)
+            if a is None:
+                return None
+            b = right(env)
+            return None if b is None else op(a, b)
+
+        return numeric
+
+    def general(env: Env) -> Any:
+        a, b = left(env), right(env)
+        if a is None or b is None:
+            return None
+        return arith(symbol, a, b, env.tz)
+
+    return general
+
+
+def arith(symbol: str, a: Any, b: Any, tz: tzinfo) -> Any:
+    """Arithmetic on non-null values of any type pair the checker accepts."""
+    try:
+        if isinstance(a, Decimal) and isinstance(b, Decimal):
+            return {"+": v.add, "-": v.sub, "*": v.mul, "/": v.div, "%": v.mod}[symbol](a, b)
+        if isinstance(a, timedelta) and isinstance(b, Decimal):
+            seconds = Decimal(int(a.total_seconds()))
+            scaled = v.mul(seconds, b) if symbol == "*" else v.div(seconds, b)
+            return None if scaled is None else v.seconds(scaled)
+        if isinstance(a, Decimal) and isinstance(b, timedelta):
+            return v.seconds(v.mul(a, Decimal(int(b.total_seconds()))))
+        if symbol == "-" and isinstance(a, date) and isinstance(b, date):
+            a, b = _align(a, b, tz)
+            return timedelta(seconds=int((a - b).total_seconds()))
+        if isinstance(b, timedelta) and isinstance(a, date) and not isinstance(a, datetime):
+            days = int(b.total_seconds()) // 86400
+            return a + timedelta(days=days if symbol == "+" else -days)
+        if isinstance(a, timedelta) and isinstance(b, date) and not isinstance(b, datetime):
+            return b + timedelta(days=int(a.total_seconds()) // 86400)
+        if symbol == "+":
+            return a + b
+        return a - b
+    except (OverflowError, ValueError) as exc:
+        raise RuleError("a date or duration is out of range") from exc
+
+
+def compile_tree(
+    checked: Checked, fields: list[dict[str, Any]], forms: Mapping[str, list[dict[str, Any]]]
+) -> Fn:
+    """One closure evaluating the whole checked tree."""
+    return _Compiler(checked, fields, forms).compile(checked.tree)
+
+
+def compiler(
+    checked: Checked, fields: list[dict[str, Any]], forms: Mapping[str, list[dict[str, Any]]]
+) -> _Compiler:
+    return _Compiler(checked, fields, forms)
+
+
+__all__ = ["Env", "EvalError", "MAX_LIST_ITEMS", "MAX_STEPS", "compile_tree", "equal", "order"]

@@ -119,3 +119,19 @@ def test_a_form_with_every_field_type_passes() -> None:
     assert len(types) == 20
     fields = [{"key": f"f_{t}", "type": t, "label": t, **extra.get(t, {})} for t in types]
     assert schema_problems("form", {"key": "all", "label": "All", "fields": fields}) == []
+
+
+def test_the_metadata_reference_documents_every_property_in_both_languages() -> None:
+    reference = (SCHEMA_DIR.parent / "docs" / "metadata.md").read_text(encoding="utf-8")
+    missing = set()
+    for path in SCHEMA_FILES:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        for where, _ in _properties(schema):
+            name = where.rsplit(".", 1)[1]
+            if f"`{name}`" not in reference:
+                missing.add(name)
+    for kind in load_schema("form")["$defs"]["field"]["properties"]["type"]["enum"]:
+        if f"| `{kind}` |" not in reference:
+            missing.add(kind)
+    assert missing == set()
+    assert "元数据参考" in reference and "Metadata reference" in reference

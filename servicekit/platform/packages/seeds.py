@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.metadata.problems import Problem
-from servicekit.platform.storage import RecordSource, next_number
+from servicekit.platform.storage import RecordSource, next_number, observe_number
 
 MAX_SEED_ROWS = 50_000
 _TRUE = {"true", "1", "yes", "y", "是", "对"}
@@ -172,7 +172,9 @@ def insert_seed(
                     )
                 )
             values[key] = found
-        if not values.get("number") and numbering:
+        if numbering and values.get("number"):
+            observe_number(session, sequence, numbering, values["number"])
+        elif numbering:
             values["number"] = next_number(session, sequence, numbering, now.astimezone(tz))
         values.update(created_at=now, updated_at=now, version=1, deleted=False)
         session.execute(source.table.insert().values(**values))

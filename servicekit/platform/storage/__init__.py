@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicekit.platform.storage.numbering import next_number, render_number
+from servicekit.platform.storage.numbering import next_number, observe_number, render_number
 from servicekit.platform.storage.schema import create_app_tables, drop_app_tables, sources_for_app
 from servicekit.platform.storage.tables import (
     RecordSource,
@@ -22,6 +22,7 @@ __all__ = [
     "create_app_tables",
     "drop_app_tables",
     "next_number",
+    "observe_number",
     "render_number",
     "sources_for_app",
     "table_name",

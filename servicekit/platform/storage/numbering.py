@@ -70,3 +70,38 @@ def _locked_counter(session: Session, name: str, period: str) -> Sequence:
         # Another transaction created the row first; lock theirs.
         counter = session.scalars(query.with_for_update()).one()
     return counter
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    parts, last = [], 0
+    for match in PLACEHOLDER.finditer(pattern):
+        parts.append(re.escape(pattern[last : match.start()]))
+        token = match.group(1)
+        parts.append(
+            r"(?P<seq>\d+)" if token.startswith("seq") else rf"(?P<{token}>\d{{{len(token)}}})"
+        )
+        last = match.end()
+    parts.append(re.escape(pattern[last:]))
+    return re.compile("^" + "".join(parts) + "$")
+
+
+def observe_number(session: Session, sequence_name: str, numbering: dict, number: str) -> None:
+    """Advance the counter past a number that was given, not taken (seed data, imports).
+
+    Later numbers then never collide with it. A number that does not fit the pattern is
+    left alone: it cannot collide with generated ones.
+    """
+    match = _pattern_regex(numbering["pattern"]).match(number)
+    if match is None:
+        return
+    parts = match.groupdict()
+    year = parts.get("yyyy") or ("20" + parts["yy"] if parts.get("yy") else "")
+    reset = numbering.get("reset", "never")
+    period = {
+        "daily": year + (parts.get("mm") or "") + (parts.get("dd") or ""),
+        "monthly": year + (parts.get("mm") or ""),
+        "yearly": year,
+    }.get(reset, "all")
+    counter = _locked_counter(session, sequence_name, period)
+    counter.value = max(counter.value, int(parts["seq"]))
+    session.flush()

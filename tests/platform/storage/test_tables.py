@@ -98,3 +98,15 @@ def test_business_numbers_follow_the_pattern_and_reset_daily(app, db) -> None:
     db.commit()
     assert got == ["WO-20261123-0001", "WO-20261123-0002", "WO-20261123-0003", "WO-20261124-0001"]
     assert render_number("C-{yy}{seq:6}", day1, 42) == "C-26000042"
+
+
+def test_given_numbers_move_the_counter_past_them(app, db) -> None:
+    from servicekit.platform.storage import observe_number
+
+    numbering = {"pattern": "WO-{yyyy}{mm}{dd}-{seq:4}", "reset": "daily"}
+    day = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    observe_number(db, "svc.wo", numbering, "WO-20261123-0007")
+    observe_number(db, "svc.wo", numbering, "WO-20261123-0003")  # lower: no effect
+    observe_number(db, "svc.wo", numbering, "legacy-42")  # not in the pattern: ignored
+    assert next_number(db, "svc.wo", numbering, day) == "WO-20261123-0008"
+    assert next_number(db, "svc.wo", numbering, day.replace(day=24)) == "WO-20261124-0001"

@@ -115,3 +115,133 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
         f"passed on SQLite: {_counts['sqlite']}, on PostgreSQL: {_counts['postgresql']}, "
         f"in the browser: {_counts['browser']}"
     )
+
+
+# --- Accounts and browser fixtures -------------------------------------------------------
+
+TEST_PASSWORD = "correct-horse-42"
+CHROMIUM = os.environ.get("SERVICEKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def csrf_token(client) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of the test client's session, read from a rendered page's meta tag."""
+    import re
+
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, "no CSRF meta tag on the page"
+    return match.group(1)
+
+
+def ensure_user(app, login: str = "admin", password: str = TEST_PASSWORD, **extra):  # type: ignore[no-untyped-def]
+    """Create ``login`` (an admin when the login is ``admin``) unless it exists; returns its id."""
+    from servicekit.platform.accounts import create_user, get_user_by_login
+
+    with get_db(app).transaction() as session:
+        user = get_user_by_login(session, login)
+        if user is None:
+            extra.setdefault("platform_roles", ("admin",) if login == "admin" else ())
+            extra.setdefault("display_name", login.title())
+            user = create_user(
+                session,
+                login=login,
+                password=password,
+                now=app.extensions["servicekit.clock"].now(),
+                **extra,
+            )
+        return user.id
+
+
+class AuthActions:
+    """Sign the test client in and out through the real login form (with its CSRF token)."""
+
+    def __init__(self, app, client) -> None:  # type: ignore[no-untyped-def]
+        self._app = app
+        self._client = client
+
+    def csrf_token(self) -> str:
+        return csrf_token(self._client)
+
+    def login(self, login: str = "admin", password: str = TEST_PASSWORD, **extra):  # type: ignore[no-untyped-def]
+        """Create the user when needed (admins for ``admin``), then post the login form."""
+        ensure_user(self._app, login, password, **extra)
+        return self._client.post(
+            "/login",
+            data={"login": login, "password": password, "csrf_token": self.csrf_token()},
+        )
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self._client.post("/logout", data={"csrf_token": self.csrf_token()})
+
+
+@pytest.fixture
+def auth(app, client) -> AuthActions:  # type: ignore[no-untyped-def]
+    return AuthActions(app, client)
+
+
+class BrowserSession:
+    """A Playwright page on a live ServiceKit server, with a helper to sign in."""
+
+    def __init__(self, page, base_url: str, app) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.base_url = base_url
+        self.app = app
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def login(self, login: str = "admin", password: str = TEST_PASSWORD) -> None:
+        ensure_user(self.app, login, password)
+        self.page.goto(self.url("/login"))
+        self.page.fill("#login", login)
+        self.page.fill("#password", password)
+        self.page.click("#login-form button[type=submit]")
+        self.page.wait_for_url(self.url("/"))
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[BrowserSession]:
+    """Headless Debian Chromium driving the app served from a thread (SQLite, local assets).
+
+    A missing Chromium skips the test locally and fails it under ``CI``.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    application = make_test_app(f"sqlite:///{tmp_path / 'browser.db'}", tmp_path / "instance")
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = chromium.new_context()
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            try:
+                yield BrowserSession(page, f"http://127.0.0.1:{server.server_port}", application)
+            finally:
+                context.close()
+                chromium.close()
+    finally:
+        server.shutdown()
+        thread.join()
+        get_db(application).dispose()

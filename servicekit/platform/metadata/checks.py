@@ -220,10 +220,11 @@ def _layout(doc: Document, names: _Names) -> Found:
         return
     fields = [item["key"] for item in doc.body["fields"]]
     placed: dict[str, str] = {}
+    tab_keys: dict[str, str] = {}
     section_keys: dict[str, str] = {}
     sections: list[tuple[str, dict[str, Any]]] = []
     for t, tab in enumerate(layout.get("tabs", [])):
-        yield from _unique_key(section_keys, tab["key"], f"$.layout.tabs[{t}]", "tab")
+        yield from _unique_key(tab_keys, tab["key"], f"$.layout.tabs[{t}]", "tab")
         sections += [
             (f"$.layout.tabs[{t}].sections[{s}]", section)
             for s, section in enumerate(tab["sections"])
@@ -255,8 +256,7 @@ def _unique_key(seen: dict[str, str], key: str, path: str, what: str) -> Found:
     if key in seen:
         yield (
             f"{path}.key",
-            f"The {what} key '{key}' is already used at {seen[key]}; give each tab and section "
-            f"its own key.",
+            f"The {what} key '{key}' is already used at {seen[key]}; give each {what} its own key.",
         )
     else:
         seen[key] = path

@@ -163,3 +163,24 @@ def test_a_form_checked_without_an_app_does_not_complain_about_roles() -> None:
 
     body = load("after_sales/forms/customer.json")
     assert validate_one("form", body, app_key="after_sales") == []
+
+
+def test_tab_keys_and_section_keys_are_unique_each_among_their_own_kind() -> None:
+    body = copy.deepcopy(load("after_sales/forms/work_order.json"))
+    tabs = body["layout"]["tabs"]
+    tabs[0]["sections"][0]["key"] = "request"  # a section named like its tab is fine
+    assert _problems("forms/work_order.json", body) == []
+    tabs[1]["key"] = "request"
+    tabs[1]["sections"][0]["key"] = "request"
+    problems = _problems("forms/work_order.json", body)
+    assert [(p, m) for _, p, m in problems] == [
+        (
+            "$.layout.tabs[1].key",
+            "The tab key 'request' is already used at $.layout.tabs[0]; give each tab its own key.",
+        ),
+        (
+            "$.layout.tabs[1].sections[0].key",
+            "The section key 'request' is already used at $.layout.tabs[0].sections[0]; "
+            "give each section its own key.",
+        ),
+    ]

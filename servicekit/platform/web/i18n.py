@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from flask import Blueprint, Flask, Response, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
@@ -36,8 +37,17 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    """The locale of this request as a ``zh_CN``/``en`` string (for metadata labels)."""
-    return str(get_locale() or current_app.config["SERVICEKIT_LOCALE"])
+    """The locale of this request as one of ``SUPPORTED_LOCALES`` (``zh_CN`` or ``en``).
+
+    Babel reports ``zh_CN`` as ``zh_Hans_CN``; templates and metadata labels want our codes.
+    """
+    locale = get_locale()
+    if locale is None:
+        return str(current_app.config["SERVICEKIT_LOCALE"])
+    for code in SUPPORTED_LOCALES:
+        if Locale.parse(code) == locale:
+            return code
+    return "zh_CN" if locale.language == "zh" else "en"
 
 
 @bp.post("/language")

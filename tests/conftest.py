@@ -245,3 +245,23 @@ def browser(tmp_path: Path) -> Iterator[BrowserSession]:
         server.shutdown()
         thread.join()
         get_db(application).dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Compile the UI catalogs when a ``.mo`` is missing or older than its ``.po``.
+
+    ``make`` compiles them too; this keeps a bare ``pytest`` run from testing English only.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    folder = Path(__file__).resolve().parents[1] / "servicekit" / "platform" / "translations"
+    for po_path in folder.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source)
+        with mo_path.open("wb") as target:
+            write_mo(target, catalog)

@@ -11,7 +11,7 @@ from typing import Any
 
 from servicekit.runtime.rules import nodes as n
 from servicekit.runtime.rules.errors import Problem
-from servicekit.runtime.rules.resolve import USER_ATTRIBUTES, Scope, find_in
+from servicekit.runtime.rules.resolve import USER_ATTRIBUTES, Scope, find_in, label_texts
 from servicekit.runtime.rules.rtypes import (
     BOOLEAN,
     DATE,
@@ -249,15 +249,26 @@ class _Checker:
                 return NULL
             return self.error(node, f"'.{node.name}' needs a lookup field or a row, not {target}")
         item = find_in(target.fields, node.name)
+        if item is None and node.label:
+            item = next(
+                (
+                    f
+                    for f in target.fields
+                    if isinstance(f, dict) and node.name in label_texts(f.get("label"))
+                ),
+                None,
+            )
         if item is None:
             what = f"form {target.form}" if target.form else "the row"
-            return self.error(node, f"{what} has no field {node.name}")
+            shown = f"{{{node.name}}}" if node.label else node.name
+            return self.error(node, f"{what} has no field {shown}")
+        key = str(item["key"])
         base = self.info.get(id(node.target))
         if base is not None and base.key is not None and target.kind == "record":
             prefix = self._path_of(node.target, scope)
             if prefix:
-                self.reads.add(f"{prefix}.{node.name}")
-        return field_type(item, scope.forms)
+                self.reads.add(f"{prefix}.{key}")
+        return self.note(node, field_type(item, scope.forms), key=key)
 
     def _path_of(self, node: n.Node, scope: Scope) -> str | None:
         info = self.info.get(id(node))
@@ -265,7 +276,7 @@ class _Checker:
             return info.key
         if isinstance(node, n.Attr):
             base = self._path_of(node.target, scope)
-            return f"{base}.{node.name}" if base else None
+            return f"{base}.{info.key if info and info.key else node.name}" if base else None
         return None
 
     def _index(self, node: n.Index, scope: Scope) -> Type:

@@ -57,10 +57,11 @@ class UserRef(Node):
 
 @dataclass(frozen=True)
 class Attr(Node):
-    """Dot access: ``customer.level``, ``user.region``."""
+    """Dot access: ``customer.level``, ``user.region``, ``{客户}.{客户等级}``."""
 
     target: Node
     name: str
+    label: bool = False
 
 
 @dataclass(frozen=True)

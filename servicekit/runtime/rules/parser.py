@@ -127,6 +127,10 @@ class _Builder(Transformer[Token, n.Node]):
     def attr(self, items: list[Any]) -> n.Node:
         return _make(n.Attr, items, [items[0]], target=items[0], name=str(items[2]))
 
+    def attr_label(self, items: list[Any]) -> n.Node:
+        text = str(items[2])[1:-1].strip()
+        return _make(n.Attr, items, [items[0]], target=items[0], name=text, label=True)
+
     def index(self, items: list[Any]) -> n.Node:
         return _make(n.Index, items, [items[0], items[2]], target=items[0], index=items[2])
 

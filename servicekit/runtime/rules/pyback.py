@@ -219,6 +219,7 @@ class _Compiler:
         if isinstance(node.target, n.UserRef):
             return lambda env: user_value(env.user, name)
         target_type: Type = self.info_of(node.target).type
+        name = self.info_of(node).key or name
         item = find_in(target_type.fields, name)
         target = self.compile(node.target)
         forms = self.forms

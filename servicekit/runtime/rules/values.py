@@ -257,8 +257,8 @@ def to_duration(value: Any) -> timedelta | None:
         match = _ISO_DURATION.fullmatch(value.strip())
         if match and value.strip() not in ("P", "PT"):
             sign, d, h, m, s = match.groups()
-            seconds = int(d or 0) * 86400 + int(h or 0) * 3600 + int(m or 0) * 60 + int(s or 0)
-            return timedelta(seconds=-seconds if sign else seconds)
+            total = int(d or 0) * 86400 + int(h or 0) * 3600 + int(m or 0) * 60 + int(s or 0)
+            return timedelta(seconds=-total if sign else total)
     number = to_decimal(value)
     if number is None:
         return None
@@ -328,3 +328,22 @@ def check_list(items: list[Any]) -> list[Any]:
     if len(items) > MAX_LIST_ITEMS:
         raise LimitError(f"a list has more than {MAX_LIST_ITEMS} items")
     return items
+
+
+def to_json(value: Any, tz: tzinfo) -> Any:
+    """A result as JSON: decimals as text keeping their scale, times ISO 8601 in ``tz``."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Decimal):
+        return number_text(value)
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_text(value)
+    if isinstance(value, list):
+        return [to_json(item, tz) for item in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(item, tz) for k, item in value.items()}
+    return str(value)

@@ -20,9 +20,10 @@ Validator = Callable[[Any], list[Any]]
 
 @dataclass
 class Registry:
-    """Validators per metadata kind, run after the JSON Schema check passes."""
+    """Validators per metadata kind, and hooks the platform calls at named events."""
 
     validators: dict[str, list[Validator]] = field(default_factory=dict)
+    hooks: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
 
     def add_validator(self, kind: str, validator: Validator) -> None:
         """Run ``validator`` whenever documents of ``kind`` are published or installed."""
@@ -30,6 +31,13 @@ class Registry:
 
     def validators_for(self, kind: str) -> list[Validator]:
         return list(self.validators.get(kind, []))
+
+    def add_hook(self, event: str, hook: Callable[..., Any]) -> None:
+        """Call ``hook`` when the platform reaches ``event`` (e.g. ``records.seeded``)."""
+        self.hooks.setdefault(event, []).append(hook)
+
+    def hooks_for(self, event: str) -> list[Callable[..., Any]]:
+        return list(self.hooks.get(event, []))
 
 
 def get_registry(app: Flask) -> Registry:

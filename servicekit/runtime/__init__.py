@@ -10,7 +10,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every runtime engine with the platform."""
-    from servicekit.runtime import rules
+    from servicekit.runtime import forms, rules
 
     if hasattr(rules, "init_app"):
         rules.init_app(app)
+    forms.init_app(app)

@@ -60,7 +60,7 @@ def register(cli: click.Group) -> None:
         if not keep_data:
             click.echo(
                 f"Uninstalling {app_key} drops {len(plan.tables)} tables holding "
-                f"{plan.records} records."
+                f"{plan.records} rows."
             )
             if not yes and not click.confirm("Drop them for good?", default=False):
                 click.echo("Nothing was changed.")

@@ -27,6 +27,7 @@ from servicekit.platform.packages.reader import read_package
 from servicekit.platform.packages.seeds import SeedRow, insert_seed, parse_seed
 from servicekit.platform.registry import Registry
 from servicekit.platform.storage import (
+    RecordSource,
     app_tables,
     create_app_tables,
     drop_app_tables,
@@ -70,17 +71,27 @@ def check_package(
     if problems:
         return problems, seeds
     sources = sources_for_app(app_key, contents.documents.forms())
-    for form_key, text in sorted(contents.seeds.items()):
-        file = f"data/{form_key}.csv"
-        if form_key not in sources:
+    for name, text in sorted(contents.seeds.items()):
+        file = f"data/{name}.csv"
+        source = seed_source(sources, name)
+        if source is None:
             problems.append(
-                Problem(f"There is no form '{form_key}' for this seed file.", file=file)
+                Problem(f"There is no form or subform '{name}' for this seed file.", file=file)
             )
             continue
-        rows, found = parse_seed(file, text, sources[form_key], tz)
+        rows, found = parse_seed(file, text, source, tz)
         problems += found
-        seeds[form_key] = rows
+        seeds[name] = rows
     return problems, seeds
+
+
+def seed_source(sources: dict[str, RecordSource], name: str) -> RecordSource | None:
+    """The table a seed file fills: ``work_order`` or a subform such as ``work_order.parts``."""
+    form_key, _, subform = name.partition(".")
+    source = sources.get(form_key)
+    if source is None or not subform:
+        return source
+    return source.children.get(subform)
 
 
 def install_package(
@@ -135,12 +146,16 @@ def install_package(
     created = create_app_tables(session.connection(), sources)
     records = 0
     order = [t.name for t in app_tables(sources)]
-    for form_key in sorted(seeds, key=lambda k: order.index(sources[k].table.name)):
-        file = f"data/{form_key}.csv"
-        found = insert_seed(session, file, seeds[form_key], sources[form_key], now=now, tz=tz)
+    for name in sorted(seeds, key=lambda k: order.index(seed_source(sources, k).table.name)):
+        source = seed_source(sources, name)
+        found = insert_seed(session, f"data/{name}.csv", seeds[name], source, now=now, tz=tz)
         if found:
             raise PackageError(found)
-        records += len(seeds[form_key])
+        if source.form is not None:
+            records += len(seeds[name])
+    for hook in registry.hooks_for("records.seeded"):
+        # The forms runtime computes formulas for the new rows (the platform cannot).
+        hook(session, app_key, sources, now)
     session.add(
         Event(
             app_key=app_key,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,12 +18,10 @@ from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.metadata.problems import Problem
-from servicekit.platform.storage import RecordSource, next_number, observe_number
+from servicekit.platform.storage import RecordSource, codecs, next_number, observe_number
+from servicekit.platform.storage.messages import FieldValueError
 
 MAX_SEED_ROWS = 50_000
-_TRUE = {"true", "1", "yes", "y", "是", "对"}
-_FALSE = {"false", "0", "no", "n", "否", "错"}
-_SCALAR_TEXT = ("text", "long_text", "rich_text", "select", "auto_number")
 
 
 @dataclass
@@ -36,59 +33,27 @@ class SeedRow:
 
 
 def _convert(item: FieldDef, raw: str, tz: ZoneInfo) -> Any:
-    """A cell's value for ``item``'s column; raises ValueError with a reason."""
-    kind = item.value_type
-    if raw == "":
-        return None
-    if kind in _SCALAR_TEXT:
-        if kind == "select":
-            allowed = {str(o.get("value")) for o in item.get("options", [])}
-            if raw not in allowed:
-                raise ValueError(
-                    f"'{raw}' is not an option of {item.key} ({', '.join(sorted(allowed))})"
-                )
-        limit = item.get("max_length")
-        if limit and len(raw) > int(limit):
-            raise ValueError(f"longer than {limit} characters")
-        return raw
-    if kind in ("integer", "duration"):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"'{raw}' is not a whole number") from None
-    if kind in ("decimal", "number"):
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            raise ValueError(f"'{raw}' is not a decimal number") from None
-    if kind == "boolean":
-        if raw.lower() in _TRUE:
-            return True
-        if raw.lower() in _FALSE:
-            return False
-        raise ValueError(f"'{raw}' is not true or false")
-    if kind == "date":
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"'{raw}' is not a date like 2026-01-31") from None
-    if kind == "datetime":
-        try:
-            moment = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"'{raw}' is not a date and time like 2026-01-31 08:30") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    if kind == "multi_select":
-        return [part.strip() for part in raw.split(";") if part.strip()]
-    if kind == "lookup":
-        return raw  # resolved to an id at insert time, by business number
-    raise ValueError(f"fields of type {item.type} cannot be seeded from CSV")
+    """A cell's value for ``item``'s column; lookups stay business numbers until insert."""
+    if item.type == "lookup":
+        return raw or None
+    if item.type in codecs.NOT_IMPORTED:
+        raise FieldValueError("fields of type %(type)s are not read from CSV", type=item.type)
+    return codecs.to_column(item, codecs.from_text(item, raw, tz))
+
+
+def _key_column(source: RecordSource) -> str:
+    """The column naming the row itself (``number``) or, for subform rows, its parent."""
+    return "number" if source.form is not None else "parent"
 
 
 def parse_seed(
     file: str, text: str, source: RecordSource, tz: ZoneInfo
 ) -> tuple[list[SeedRow], list[Problem]]:
-    """Parse one seed CSV against its form; returns rows and every problem found."""
+    """Parse one seed CSV against its form (or subform); returns rows and every problem.
+
+    Form files may have a ``number`` column; subform files (``data/<form>.<subform>.csv``)
+    must have a ``parent`` column holding the parent record's business number.
+    """
     problems: list[Problem] = []
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -97,48 +62,53 @@ def parse_seed(
             Problem("The seed file is empty; it needs a header row of field keys.", file=file)
         ]
     fields = {f.key: f for f in source.fields if f.stored}
+    key_column = _key_column(source)
     for index, name in enumerate(header, start=1):
-        if name != "number" and name not in fields:
+        if name != key_column and name not in fields:
             problems.append(
                 Problem(
-                    f"Column {index} '{name}' is not a field of form {source.form.key if source.form else ''}.",
+                    f"Column {index} '{name}' is not a field here; use field keys"
+                    f" or '{key_column}'.",
                     path=f"line 1, column {index}",
                     file=file,
                 )
             )
+    if key_column == "parent" and "parent" not in header:
+        problems.append(Problem("Subform seed files need a 'parent' column.", "line 1", file))
     if problems:
         return [], problems
     rows: list[SeedRow] = []
     for line, cells in enumerate(reader, start=2):
         if len(rows) >= MAX_SEED_ROWS:
-            problems.append(
-                Problem(f"More than {MAX_SEED_ROWS} rows.", path=f"line {line}", file=file)
-            )
+            problems.append(Problem(f"More than {MAX_SEED_ROWS} rows.", f"line {line}", file))
             break
         if not any(cells):
             continue
         if len(cells) != len(header):
             problems.append(
-                Problem(
-                    f"Expected {len(header)} cells, found {len(cells)}.",
-                    path=f"line {line}",
-                    file=file,
-                )
+                Problem(f"Expected {len(header)} cells, found {len(cells)}.", f"line {line}", file)
             )
             continue
         values: dict[str, Any] = {}
         for index, (name, raw) in enumerate(zip(header, cells, strict=True), start=1):
-            if name == "number":
-                values["number"] = raw or None
+            if name == key_column:
+                values[name] = raw.strip() or None
                 continue
             try:
                 values[name] = _convert(fields[name], raw.strip(), tz)
-            except ValueError as exc:
+            except FieldValueError as exc:
+                shown = raw.strip()[:40]
                 problems.append(
-                    Problem(f"{name}: {exc}.", path=f"line {line}, column {index}", file=file)
+                    Problem(f"{name}: '{shown}': {exc}", f"line {line}, column {index}", file)
                 )
         rows.append(SeedRow(line=line, values=values))
     return rows, problems
+
+
+def _id_by_number(session: Session, source: RecordSource, number: Any) -> int | None:
+    return session.execute(
+        select(source.table.c.id).where(source.table.c.number == number)
+    ).scalar()
 
 
 def insert_seed(
@@ -150,32 +120,43 @@ def insert_seed(
     now: datetime,
     tz: ZoneInfo,
 ) -> list[Problem]:
-    """Insert parsed rows into the form's table; lookups are matched by business number."""
+    """Insert parsed rows; lookups and parents are matched by business number."""
     problems: list[Problem] = []
-    numbering = source.form.numbering if source.form else None
-    sequence = f"{source.app_key}.{source.form.key}" if source.form else ""
+    form = source.form
+    numbering = form.numbering if form else None
+    sequence = f"{source.app_key}.{form.key}" if form else ""
+    positions: dict[int, int] = {}
     for row in rows:
         values = dict(row.values)
         for key, target in source.lookup_targets.items():
             if values.get(key) is None:
                 continue
-            table = source.catalog[target].table
-            found = session.execute(
-                select(table.c.id).where(table.c.number == values[key])
-            ).scalar()
+            found = _id_by_number(session, source.catalog[target], values[key])
             if found is None:
                 problems.append(
                     Problem(
                         f"{key}: no {target} record numbered '{values[key]}'.",
-                        path=f"line {row.line}",
-                        file=file,
+                        f"line {row.line}",
+                        file,
                     )
                 )
             values[key] = found
-        if numbering and values.get("number"):
-            observe_number(session, sequence, numbering, values["number"])
-        elif numbering:
-            values["number"] = next_number(session, sequence, numbering, now.astimezone(tz))
-        values.update(created_at=now, updated_at=now, version=1, deleted=False)
-        session.execute(source.table.insert().values(**values))
+        if form is None:
+            assert source.parent is not None
+            parent_id = _id_by_number(session, source.parent, values.pop("parent"))
+            if parent_id is None:
+                problems.append(
+                    Problem("parent: no record with this number.", f"line {row.line}", file)
+                )
+                continue
+            values.update(parent_id=parent_id, position=positions.get(parent_id, 0))
+            positions[parent_id] = values["position"] + 1
+        else:
+            if numbering and values.get("number"):
+                observe_number(session, sequence, numbering, values["number"])
+            elif numbering:
+                values["number"] = next_number(session, sequence, numbering, now.astimezone(tz))
+            values.update(created_at=now, updated_at=now, version=1, deleted=False)
+        if not problems:
+            session.execute(source.table.insert().values(**values))
     return problems

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import nh3
 
 from servicekit.platform.metadata.forms import FieldDef
-from servicekit.runtime.forms.messages import N_, FieldValueError
+from servicekit.platform.storage.messages import N_, FieldValueError
 
 MAX_TEXT = 100_000
 _TRUE = frozenset({"true", "1", "yes", "y", "on", "是", "对", "√"})

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import Event
-from servicekit.platform.storage import RecordSource, next_number
-from servicekit.runtime.forms import codecs
+from servicekit.platform.storage import RecordSource, codecs, next_number
+from servicekit.platform.storage.messages import N_, FieldError
 from servicekit.runtime.forms.logic import Context, FormLogic
-from servicekit.runtime.forms.messages import N_, FieldError
 from servicekit.runtime.forms.validate import validate_values
 
 TRASH_DAYS = 30

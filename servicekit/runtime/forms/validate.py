@@ -14,8 +14,8 @@ from typing import Any
 import re2
 
 from servicekit.platform.metadata.forms import FieldDef, FormDef
+from servicekit.platform.storage.messages import N_, FieldError
 from servicekit.runtime.forms.logic import FieldState
-from servicekit.runtime.forms.messages import N_, FieldError
 
 DEFAULT_TEXT_LENGTH = 255
 _ORDERED = ("integer", "decimal", "date", "datetime")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLE = ROOT / "sample_apps" / "after_sales"
+SAMPLE = ROOT / "tests" / "platform" / "packages" / "data" / "field_service"
 
 
 @pytest.fixture
@@ -68,17 +68,17 @@ def test_install_export_uninstall_round(run, tmp_path: Path) -> None:
     assert run("init").returncode == 0
     installed = run("install", str(SAMPLE))
     assert installed.returncode == 0, installed.stderr
-    assert "Installed after_sales 0.1.0" in installed.stdout
-    exported = run("export", "after_sales", str(tmp_path / "out"))
+    assert "Installed field_service 0.1.0" in installed.stdout
+    exported = run("export", "field_service", str(tmp_path / "out"))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "out" / "forms" / "work_order.json").is_file()
-    refused = run("uninstall", "after_sales", answer="n\n")
+    refused = run("uninstall", "field_service", answer="n\n")
     assert refused.returncode == 1 and "Nothing was changed" in refused.stdout
-    removed = run("uninstall", "after_sales", "--yes")
+    removed = run("uninstall", "field_service", "--yes")
     assert removed.returncode == 0, removed.stderr
-    assert "drops 3 tables holding 6 records" in removed.stdout
-    missing = run("uninstall", "after_sales", "--yes")
-    assert missing.returncode == 1 and "No app with key 'after_sales'" in missing.stderr
+    assert "drops 3 tables holding 9 rows" in removed.stdout
+    missing = run("uninstall", "field_service", "--yes")
+    assert missing.returncode == 1 and "No app with key 'field_service'" in missing.stderr
 
 
 def test_demo_is_idempotent_and_prints_the_same_logins(run) -> None:

@@ -14,13 +14,14 @@ from servicekit.platform.packages import install_package
 from servicekit.platform.registry import get_registry
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLE = ROOT / "sample_apps" / "after_sales"
+SAMPLE = Path(__file__).resolve().parent / "data" / "field_service"
+SAMPLE_APP = ROOT / "sample_apps" / "after_sales"
 
 
 @pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of the after-sales package that a test may break."""
-    target = tmp_path / "pkg" / "after_sales"
+    target = tmp_path / "pkg" / "field_service"
     shutil.copytree(SAMPLE, target)
     return target
 

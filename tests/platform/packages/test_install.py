@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from servicekit.platform.db import get_db
-from servicekit.platform.metadata.store import latest_published
+from servicekit.platform.metadata.store import latest_bodies
 from servicekit.platform.packages import PackageError, export_app, plan_uninstall, uninstall_app
 from servicekit.platform.storage import sources_for_app
-from tests.platform.packages.conftest import SAMPLE, dump_database, install
+from tests.platform.packages.conftest import SAMPLE, SAMPLE_APP, dump_database, install
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -23,23 +23,16 @@ def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
 
 def test_sample_app_installs_with_tables_and_seed_records(app) -> None:
     result = install(app, SAMPLE)
-    assert result.app_key == "after_sales"
+    assert result.app_key == "field_service"
     engine = get_db(app).engine
     names = set(inspect(engine).get_table_names())
     assert {
-        "rec_after_sales_customer",
-        "rec_after_sales_work_order",
-        "rec_after_sales_work_order__parts",
+        "rec_field_service_customer",
+        "rec_field_service_work_order",
+        "rec_field_service_work_order__parts",
     } <= names
     with get_db(app).sessions() as session:
-        sources = sources_for_app(
-            "after_sales",
-            {"customer": {}, "work_order": {}}
-            and {
-                k: latest_published(session, "after_sales", "form", k).body
-                for k in ("customer", "work_order")
-            },
-        )
+        sources = sources_for_app("field_service", latest_bodies(session, "field_service", "form"))
         orders = sources["work_order"].table
         customers = sources["customer"].table
         rows = session.execute(
@@ -51,6 +44,21 @@ def test_sample_app_installs_with_tables_and_seed_records(app) -> None:
     assert rows[0].name == "上海申通精密机械有限公司"
     assert str(rows[0].labor_cost) == "300.00"
     assert rows[2].labor_cost is None
+    with get_db(app).sessions() as session:
+        parts = sources["work_order"].child("parts").table
+        found = session.execute(
+            select(parts.c.part_name, parts.c.position, orders.c.number, orders.c.total_cost)
+            .join(orders, parts.c.parent_id == orders.c.id)
+            .order_by(orders.c.number, parts.c.position)
+        ).all()
+    assert [(r.part_name, r.position) for r in found[:2]] == [("主轴轴承", 0), ("润滑脂", 1)]
+    # Formulas of seeded records are computed: 300.00 + 2 × 450.00 + 35.50
+    assert str(found[0].total_cost) == "1235.50"
+
+
+def test_the_after_sales_sample_app_installs(app) -> None:
+    result = install(app, SAMPLE_APP)
+    assert result.app_key == "after_sales" and result.records > 400
 
 
 def test_installing_twice_is_refused_and_changes_nothing(app) -> None:
@@ -101,7 +109,7 @@ def test_a_failure_while_writing_rolls_back_tables_too(app, sample_copy: Path) -
         install(app, sample_copy)
     assert "C-09999" in str(caught.value)
     assert dump_database(app) == before
-    assert "rec_after_sales_customer" not in inspect(get_db(app).engine).get_table_names()
+    assert "rec_field_service_customer" not in inspect(get_db(app).engine).get_table_names()
 
 
 def test_export_install_export_is_byte_identical(app, tmp_path: Path, database_url: str) -> None:
@@ -110,7 +118,7 @@ def test_export_install_export_is_byte_identical(app, tmp_path: Path, database_u
     install(app, SAMPLE)
     first = tmp_path / "first"
     with get_db(app).sessions() as session:
-        export_app(session, "after_sales", first)
+        export_app(session, "field_service", first)
     get_db(app).dispose()
 
     # A second, empty database of the same kind.
@@ -120,7 +128,7 @@ def test_export_install_export_is_byte_identical(app, tmp_path: Path, database_u
         install(other, first)
         second = tmp_path / "second"
         with get_db(other).sessions() as session:
-            export_app(session, "after_sales", second)
+            export_app(session, "field_service", second)
         first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
         second_files = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
         assert first_files == second_files
@@ -158,11 +166,11 @@ def test_uninstall_drops_tables_and_metadata(app) -> None:
     install(app, SAMPLE)
     clock = app.extensions["servicekit.clock"]
     with get_db(app).transaction() as session:
-        plan = plan_uninstall(session, "after_sales")
-        assert plan.tables["rec_after_sales_customer"] == 3
-        uninstall_app(session, "after_sales", drop_tables=True, now=clock.now())
+        plan = plan_uninstall(session, "field_service")
+        assert plan.tables["rec_field_service_customer"] == 3
+        uninstall_app(session, "field_service", drop_tables=True, now=clock.now())
     names = inspect(get_db(app).engine).get_table_names()
-    assert not [n for n in names if n.startswith("rec_after_sales")]
+    assert not [n for n in names if n.startswith("rec_field_service")]
     with get_db(app).sessions() as session:
         from servicekit.platform.models import MetadataDocument
 

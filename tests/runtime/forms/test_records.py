@@ -29,8 +29,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 def stores(app):  # type: ignore[no-untyped-def]
     install(app, SAMPLE)
     with get_db(app).sessions() as session:
-        bodies = latest_bodies(session, "after_sales", "form")
-    sources = sources_for_app("after_sales", bodies)
+        bodies = latest_bodies(session, "field_service", "form")
+    sources = sources_for_app("field_service", bodies)
     forms = {key: body["fields"] for key, body in bodies.items()}
     return {
         key: RecordStore(source, FormLogic.build(source.form, forms))

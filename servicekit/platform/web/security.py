@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, current_app, redirect, request, url_for
+from flask import Flask, Request, Response, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -66,9 +66,14 @@ def _require_sign_in() -> Any:
         return None
     if current_user.is_authenticated:
         return None
+    login_url = url_for("auth.login")
+    if request.headers.get("HX-Request") == "true":
+        # A redirect would be followed by htmx and the sign-in page swapped into a fragment;
+        # ask it to load the sign-in page as a whole page instead.
+        return Response(status=204, headers={"HX-Redirect": login_url})
     if request.method in _SAFE_METHODS:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    return redirect(url_for("auth.login"))
+    return redirect(login_url)
 
 
 def init_security(app: Flask) -> CSRFProtect:

@@ -163,3 +163,9 @@ def test_disabled_user_cannot_sign_in_and_is_signed_out(app, client, auth) -> No
         set_active(session, get_user_by_login(session, "eng1"), False)
     assert client.get("/").status_code == 302
     assert auth.login(login="eng1").status_code == 401
+
+
+def test_htmx_requests_of_signed_out_users_load_the_login_page_whole(client) -> None:
+    response = client.get("/notifications/bell", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login"

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicekit.platform.metadata import (
     Document,
@@ -126,3 +128,53 @@ def test_validate_one_replaces_the_stored_copy_and_ignores_other_files_problems(
 def test_validate_one_of_nothing() -> None:
     problems = validate_one("app", None, app_key="x")
     assert [(p.file, p.path) for p in problems] == [("app.json", "$")]
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["key", "label", "type", "fields", "options", "layout", "x"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(["manifest", "app", "form", "workflow", "sla"]), body=_json)
+def test_any_json_gives_problems_not_crashes(kind: str, body: Any) -> None:
+    problems = validate_one(kind, body, app_key="x", others=package())
+    for problem in problems:
+        assert problem.path.startswith("$")
+        assert problem.message.endswith((".", "?"))
+        assert problem.file is not None
+
+
+_keys = st.sampled_from(["a", "b", "user", "id", "customer", "parts"])
+_field = st.fixed_dictionaries(
+    {"key": _keys, "label": st.just("L"), "type": st.sampled_from(["text", "integer", "lookup"])},
+    optional={"form": st.sampled_from(["customer", "nowhere"]), "min": st.integers(-2, 2)},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fields=st.lists(_field, min_size=1, max_size=5),
+    rows=st.lists(st.lists(_keys, min_size=1, max_size=3), max_size=3),
+    pattern=st.text(alphabet="{}seq:0123yd-", max_size=12),
+)
+def test_schema_valid_forms_never_crash_the_static_checks(
+    fields: list[dict[str, Any]], rows: list[list[str]], pattern: str
+) -> None:
+    body: dict[str, Any] = {"key": "fuzz", "label": "F", "fields": fields}
+    if rows:
+        body["layout"] = {"sections": [{"key": "s", "rows": rows}]}
+    if pattern:
+        body["numbering"] = {"pattern": pattern, "reset": "daily"}
+    for problem in validate_one("form", body, app_key="x", others=package()):
+        assert problem.file == "forms/fuzz.json"
+        assert problem.message.endswith((".", "?"))

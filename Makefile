@@ -26,7 +26,7 @@ assets: node_modules/.package-lock.json $(VENV)/.installed
 	$(PY) scripts/vendor_assets.py
 
 translations: $(VENV)/.installed
-	$(PY) scripts/compile_translations.py
+	$(VENV)/bin/pybabel compile -q -d servicekit/platform/translations
 
 setup: $(VENV)/.installed assets translations
 

@@ -36,6 +36,8 @@ _ENV_NAMES = (
     "SERVICEKIT_MAX_UPLOAD_MB",
     "SERVICEKIT_ASSETS",
     "SERVICEKIT_SECURE_COOKIES",
+    "SERVICEKIT_LOGIN_RATE_LIMIT",
+    "SERVICEKIT_LOGIN_RATE_WINDOW",
 )
 
 
@@ -68,6 +70,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("SERVICEKIT_ASSETS must be 'cdn' or 'local'")
     if config["SERVICEKIT_LOCALE"] not in SUPPORTED_LOCALES:
         raise ConfigError(f"SERVICEKIT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+    for name in ("SERVICEKIT_LOGIN_RATE_LIMIT", "SERVICEKIT_LOGIN_RATE_WINDOW"):
+        try:
+            config[name] = int(config[name])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{name} must be a whole number") from exc
     secure = config.get("SERVICEKIT_SECURE_COOKIES")
     config["SERVICEKIT_SECURE_COOKIES"] = str(secure).lower() in ("1", "true", "yes", "on")
     if config.get("SERVICEKIT_SMTP_URL"):

@@ -17,8 +17,14 @@ from servicekit.platform.models.accounts import (
 from servicekit.platform.models.apps import InstalledApp, MetadataDocument
 from servicekit.platform.models.events import Event, Sequence
 from servicekit.platform.models.notifications import Notification
+from servicekit.platform.models.records import ApiToken, Attachment, Comment, ImportJob, SavedView
 
 __all__ = [
+    "ApiToken",
+    "Attachment",
+    "Comment",
+    "ImportJob",
+    "SavedView",
     "AppRoleGrant",
     "Event",
     "InstalledApp",

@@ -133,9 +133,7 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    members: Mapped[list[TeamMember]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    members: Mapped[list[TeamMember]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 
 class TeamMember(Base):

@@ -57,19 +57,9 @@ PYTHON_ONLY = frozenset(
         "MID",
         "POWER",
         "DATEDIF",
-        "DATETIME",
-        "DATE",
-        "HOUR",
-        "WEEKDAY",
         "ROUNDUP",
         "ROUNDDOWN",
-        "CEILING",
-        "FLOOR",
-        "INT",
-        "SWITCH",
-        "IFS",
         "AVERAGE",
-        "TRIM",
     }
 )
 
@@ -390,6 +380,11 @@ class _Checker:
             )
         item = first.item or NULL
         rows = item.kind == "row"
+        # In SQL an aggregate is a subquery over a subform's child table of the record.
+        if not rows or scope.level > 0 or not isinstance(args[0], n.Name | n.Label):
+            self.sql_problems.append(
+                _problem(node, f"{name} over this list cannot be used in a filter")
+            )
         if rows:
             prefix = (self._path_of(args[0], scope) or "") + "."
             inner = scope.child(item.fields, scope.prefix + prefix if prefix != "." else "")
@@ -664,6 +659,13 @@ def _previous(c: _Checker, node: n.Call, scope: Scope) -> Type:
     return BOOLEAN if node.name == "CHANGED" else found
 
 
+def _extreme(c: _Checker, node: n.Call, scope: Scope) -> Type:
+    result = _coalesce(c, node, scope)
+    if result.kind not in ("number", "null"):
+        c.sql_problems.append(_problem(node, f"{node.name} of {result} cannot be used in a filter"))
+    return result
+
+
 def _iferror(c: _Checker, node: n.Call, scope: Scope) -> Type:
     return _coalesce(c, node, scope)
 
@@ -701,8 +703,8 @@ _CALLS: dict[str, _Rule] = {
     "ABS": _number_fn(),
     "MOD": _number_fn(),
     "POWER": _number_fn(),
-    "MIN": _coalesce,
-    "MAX": _coalesce,
+    "MIN": _extreme,
+    "MAX": _extreme,
     "NOW": lambda c, node, scope: DATETIME,
     "TODAY": lambda c, node, scope: DATE,
     "DATE": _date,

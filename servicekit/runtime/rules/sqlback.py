@@ -179,7 +179,7 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "coalesce(CAST({0} AS JSONB) @> jsonb_build_array(CAST({1} AS TEXT)), false)",
         "(sk_json_has({0}, {1}) = 1)",
     ),
-    "sum": ("coalesce(sum({0}), 0)", "sk_sum({0})"),
+    "sum": ("coalesce(sum({0}), 0)", "coalesce(sk_sum({0}), '0')"),
     "min": ("min({0})", "sk_min({0})"),
     "max": ("max({0})", "sk_max({0})"),
     "text_min": ('min({0} COLLATE "C")', "min({0})"),
@@ -187,6 +187,19 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "least": ("LEAST({args})", "sk_least({args})"),
     "greatest": ("GREATEST({args})", "sk_greatest({args})"),
     "truth": ("coalesce({0}, false)", "coalesce({0}, 0)"),
+    "json_empty": (
+        "({0} IS NULL OR CAST({0} AS TEXT) IN ('null', '[]', '{{}}', '\"\"'))",
+        "({0} IS NULL OR {0} IN ('null', '[]', '{{}}', '\"\"'))",
+    ),
+    "make_date": (
+        "make_date(trunc({0})::int, trunc({1})::int, trunc({2})::int)",
+        "sk_date({0}, {1}, {2})",
+    ),
+    "make_moment": (
+        "make_timestamptz(trunc({0})::int, trunc({1})::int, trunc({2})::int, "
+        "trunc({3})::int, trunc({4})::int, trunc({5})::int, {6})",
+        "sk_datetime({0}, {1}, {2}, {3}, {4}, {5}, {6})",
+    ),
 }
 _INTERVAL_UNIT = {
     "year": "years",
@@ -199,18 +212,25 @@ _INTERVAL_UNIT = {
 _CLASSES: dict[str, type[FunctionElement[Any]]] = {}
 
 
-def _construct(name: str) -> type[FunctionElement[Any]]:
-    cls = _CLASSES.get(name)
+def _construct(name: str, unit: str | None = None) -> type[FunctionElement[Any]]:
+    # One class per template and unit: SQLAlchemy's statement cache keys on the class and
+    # the arguments, so anything that changes the rendered SQL must live in the class.
+    key = f"{name}|{unit or ''}"
+    cls = _CLASSES.get(key)
     if cls is None:
-        cls = type(f"sk_{name}", (FunctionElement,), {"inherit_cache": True, "_sk": name})
-        _CLASSES[name] = cls
+        cls = type(
+            f"sk_{name}_{unit or 'x'}",
+            (FunctionElement,),
+            {"inherit_cache": True, "_sk": name, "_unit": unit},
+        )
+        _CLASSES[key] = cls
 
         @compiles(cls)
         def _render(element: Any, compiler: Any, **kw: Any) -> str:
             args = [compiler.process(c, **kw) for c in element.clauses]
             pg, lite = _TEMPLATES[element._sk]
             template = lite if compiler.dialect.name == "sqlite" else pg
-            unit = _INTERVAL_UNIT.get(getattr(element, "_unit", "") or "", "days")
+            unit = _INTERVAL_UNIT.get(element._unit or "", "days")
             return template.format(
                 *args,
                 args=", ".join(args),
@@ -223,11 +243,9 @@ def _construct(name: str) -> type[FunctionElement[Any]]:
 
 def op(name: str, *args: Any, type_: TypeEngine[Any] | None = None, unit: str | None = None) -> SQL:
     """One templated operation; ``unit`` picks the interval unit of date templates."""
-    element = _construct(name)(*args)
+    element = _construct(name, unit)(*args)
     if type_ is not None:
         element.type = type_
-    if unit is not None:
-        element._unit = unit  # type: ignore[attr-defined]
     return element  # type: ignore[return-value]
 
 
@@ -478,8 +496,15 @@ class _SqlCompiler:
         raise _unsupported(node, "'in' on this list")
 
     def _isnull(self, node: n.IsNull) -> SQL:
-        operand = self.value(node.operand).sql
-        return operand.is_not(None) if node.negated else operand.is_(None)
+        value = self.value(node.operand)
+        empty = self.is_empty(value)
+        return not_(empty) if node.negated else empty
+
+    def is_empty(self, value: _Value) -> SQL:
+        """Null, including JSON ``null`` and ``[]`` in structured columns."""
+        if value.type.is_list or value.type.kind == "value":
+            return op("json_empty", value.sql, type_=Boolean())
+        return value.sql.is_(None)
 
     # -- calls ------------------------------------------------------------------------------------
     def _call(self, node: n.Call) -> SQL:

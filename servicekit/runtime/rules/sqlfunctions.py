@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from servicekit.runtime.rules.sqlback import _SqlCompiler
 
 SQL = ColumnElement[Any]
-_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day"}
+_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "HOUR": "hour", "WEEKDAY": "isodow"}
+_WHOLE = {"INT": "floor", "FLOOR": "floor", "CEILING": "ceiling"}
 _SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
 
 
@@ -49,7 +50,14 @@ def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
     if name == "NOT":
         return ~c.condition(args[0])
     if name == "ISBLANK":
-        return c.value(args[0]).sql.is_(None)
+        return c.is_empty(c.value(args[0]))
+    if name in ("DATE", "DATETIME"):
+        parts = [c.value(a).sql for a in args]
+        if name == "DATE":
+            return op("make_date", *parts, type_=Date())
+        zero = c.param(pyback.v.to_decimal(0), Type("number"))
+        parts += [zero] * (6 - len(parts))
+        return op("make_moment", *parts, c.tz_param(), type_=_Moment())
     if name == "COALESCE":
         return func.coalesce(*[c.value(a).sql for a in args])
     if name == "CONCAT":
@@ -91,14 +99,29 @@ def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
         value = c.value(args[0])
         part = _PARTS[name]
         template = "part_moment" if value.type.kind == "datetime" else "part_date"
+        local = "weekday" if part == "isodow" else part
         return op(
             template,
             value.sql,
             c.tz_param(),
             _Raw(part),
-            c.param(part, Type("text")),
+            c.param(local, Type("text")),
             type_=_Number(),
         )
+    if name in _WHOLE:
+        return op(_WHOLE[name], c.value(args[0]).sql, type_=_Number())
+    if name == "IFS":
+        pairs = [(c.condition(args[i]), c.value(args[i + 1]).sql) for i in range(0, len(args), 2)]
+        return case(*pairs, else_=null())
+    if name == "SWITCH":
+        subject = c.value(args[0])
+        rest = args[1:]
+        whens = [
+            (c.equal(subject, c.value(rest[i])), c.value(rest[i + 1]).sql)
+            for i in range(0, len(rest) - 1, 2)
+        ]
+        default = c.value(rest[-1]).sql if len(rest) % 2 else null()
+        return case(*whens, else_=default)
     if name in _SECONDS:
         amount = c.value(args[0]).sql
         return op(
@@ -195,6 +218,12 @@ def _aggregate(c: _SqlCompiler, node: n.Call) -> SQL:
     return select(aggregate).select_from(table).where(*where).scalar_subquery()
 
 
+_TEMPLATES.update(
+    {
+        "floor": ("floor({0})", "sk_round({0}, 0, 'FLOOR')"),
+        "ceiling": ("ceiling({0})", "sk_round({0}, 0, 'CEILING')"),
+    }
+)
 _TEMPLATES.update(
     {
         "min_native": ("min({0})", "min({0})"),

@@ -142,6 +142,21 @@ def _local_text(value: Any, tz: str) -> str | None:
     return None if when is None else v.as_text(when, v.zone(tz))
 
 
+def _make_date(year: Any, month: Any, day: Any) -> str | None:
+    parts = [_num(x) for x in (year, month, day)]
+    if any(x is None for x in parts):
+        return None
+    return date(*(int(x) for x in parts if x is not None)).isoformat()
+
+
+def _make_moment(*args: Any) -> str | None:
+    parts = [_num(x) for x in args[:6]]
+    if any(x is None for x in parts):
+        return None
+    whole = [int(x) for x in parts if x is not None]
+    return _store(datetime(*whole, tzinfo=v.zone(args[6])))  # type: ignore[misc]
+
+
 def _json_has(document: Any, needle: Any) -> int:
     if document is None or needle is None:
         return 0
@@ -236,6 +251,8 @@ _SCALAR: dict[str, tuple[int, Callable[..., Any]]] = {
     "sk_shift": (3, _shift),
     "sk_local_text": (2, _local_text),
     "sk_json_has": (2, _json_has),
+    "sk_date": (3, _make_date),
+    "sk_datetime": (7, _make_moment),
     "sk_left": (2, _left),
     "sk_right": (2, _right),
     "sk_trim": (1, lambda t: None if t is None else (str(t).strip(v.TRIM_CHARS) or None)),

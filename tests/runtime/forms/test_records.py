@@ -160,3 +160,26 @@ def test_concurrent_creators_get_distinct_gap_free_numbers(app, stores, database
         numbers = session.scalars(select(store.table.c.number)).all()
     assert len(numbers) == len(set(numbers)) == 1003
     assert sorted(numbers) == [f"C-{n:05d}" for n in range(1, 1004)]
+
+
+def test_the_form_catalog_is_rebuilt_only_for_a_new_version(app) -> None:
+    from servicekit.platform.metadata.store import add_version, latest_bodies
+    from servicekit.runtime.forms import load_form_runtime
+
+    install(app, SAMPLE)
+    with get_db(app).sessions() as session:
+        first = load_form_runtime(session, "field_service", "work_order")
+        again = load_form_runtime(session, "field_service", "work_order")
+        assert first.app is again.app
+        body = latest_bodies(session, "field_service", "form")["customer"]
+        add_version(
+            session,
+            "field_service",
+            "form",
+            "customer",
+            dict(body, label="Client"),
+            author_id=None,
+            now=app.extensions["servicekit.clock"].now(),
+        )
+        third = load_form_runtime(session, "field_service", "customer")
+        assert third.app is not first.app and third.form.label == "Client"

@@ -49,9 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
 
-    from servicekit import designer, runtime
+    from servicekit import designer, runtime, workspace
 
     runtime.init_app(app)
+    workspace.init_app(app)
     designer.init_app(app)
     return app
 

@@ -1,0 +1,253 @@
+"""Lists of records: permission scope, rule-language filter, quick search, sort, cursor pages.
+
+The list page, the REST API and exports all build their queries here, so they agree on
+which records a person may see and in which order. Pages use keyset pagination: the
+cursor holds the last row's sort value and id, so page 10,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, and_, cast, false, func, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from servicekit.platform.storage import codecs
+from servicekit.runtime.forms.catalog import FormRuntime
+from servicekit.runtime.forms.permissions import FormAccess
+from servicekit.runtime.rules import RuleError, compile_rule
+
+MAX_LIMIT = 500
+MAX_SEARCH = 100
+SORTABLE_SYSTEM = ("number", "created_at", "updated_at", "id")
+SEARCHABLE = ("text", "long_text", "select", "auto_number")
+
+
+class QueryError(ValueError):
+    """A list request is malformed: unknown sort column, bad cursor, broken filter."""
+
+    def __init__(self, message: str, *, problems: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class ListRequest:
+    """What a person asked to see: filter (rule language), search, sort, page."""
+
+    filter: str | None = None
+    search: str | None = None
+    sort: str = "created_at"
+    descending: bool = True
+    cursor: str | None = None
+    limit: int = 50
+    trash: bool = False  # list deleted records instead (admins restore from there)
+
+
+@dataclass
+class ListPage:
+    """One page of rows (typed values, system columns included) and the next cursor."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _sort_column(runtime: FormRuntime, key: str) -> ColumnElement[Any]:
+    table = runtime.source.table
+    if key in SORTABLE_SYSTEM:
+        return table.c[key]
+    stored = {f.key: f for f in runtime.form.stored_fields}
+    if key not in stored or stored[key].value_type in (
+        "multi_select",
+        "attachment",
+        "image",
+        "signature",
+        "location",
+    ):
+        raise QueryError(f"cannot sort by '{key}'")
+    return table.c[key]
+
+
+def _sort_key(
+    column: ColumnElement[Any], runtime: FormRuntime, key: str, dialect: str
+) -> ColumnElement[Any]:
+    stored = {f.key: f for f in runtime.form.stored_fields}
+    if dialect == "sqlite" and key in stored and stored[key].value_type == "decimal":
+        # SQLite keeps decimals as text; order them as numbers.
+        return cast(column, Float)
+    return column
+
+
+def _encode_cursor(value: Any, record_id: int) -> str:
+    if isinstance(value, datetime):
+        tagged = {"t": "dt", "v": value.isoformat()}
+    elif isinstance(value, date):
+        tagged = {"t": "d", "v": value.isoformat()}
+    elif isinstance(value, Decimal):
+        tagged = {"t": "n", "v": str(value)}
+    else:
+        tagged = {"t": "j", "v": value}
+    raw = json.dumps([tagged, record_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tagged, record_id = json.loads(raw)
+        kind, value = tagged["t"], tagged["v"]
+        if value is not None and kind == "dt":
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind == "d":
+            value = date.fromisoformat(value)
+        elif value is not None and kind == "n":
+            value = Decimal(value)
+        return value, int(record_id)
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
+        raise QueryError("the page cursor is not valid; start from the first page") from exc
+
+
+def _after(
+    key: ColumnElement[Any],
+    id_column: ColumnElement[Any],
+    value: Any,
+    record_id: int,
+    descending: bool,
+) -> ColumnElement[bool]:
+    """Rows after (value, id) in the order: value asc/desc with nulls last, then id."""
+    beyond = key < value if descending else key > value
+    later_id = id_column < record_id if descending else id_column > record_id
+    if value is None:
+        return and_(key.is_(None), later_id)
+    return or_(beyond, and_(key == value, later_id), key.is_(None))
+
+
+def build_query(
+    runtime: FormRuntime,
+    access: FormAccess,
+    request: ListRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    dialect: str,
+) -> Any:
+    """The SELECT for one page (without executing it)."""
+    table = runtime.source.table
+    if not access.allows("read"):
+        return select(table).where(false())
+    conditions: list[ColumnElement[bool]] = [
+        table.c.deleted.is_(True) if request.trash else table.c.deleted.is_(False),
+        access.record_filter("read", runtime.source, now=now, tz=tz, forms=runtime.app.fields),
+    ]
+    if request.filter and request.filter.strip():
+        try:
+            rule = compile_rule(
+                request.filter,
+                [f.raw for f in runtime.form.fields],
+                forms=runtime.app.fields,
+                expect="boolean",
+            )
+            conditions.append(
+                rule.to_sql(runtime.source, now=now, user=dict(access.actor.rule_user), tz=tz)
+            )
+        except RuleError as exc:
+            raise QueryError(str(exc), problems=list(exc.problems)) from exc
+    if request.search and request.search.strip():
+        conditions.append(_search(runtime, access, request.search.strip()[:MAX_SEARCH]))
+    column = _sort_column(runtime, request.sort)
+    key = _sort_key(column, runtime, request.sort, dialect)
+    if request.cursor:
+        value, record_id = _decode_cursor(request.cursor)
+        conditions.append(_after(key, table.c.id, value, record_id, request.descending))
+    nulls_last = key.is_(None)
+    order = [
+        nulls_last,
+        key.desc() if request.descending else key.asc(),
+        table.c.id.desc() if request.descending else table.c.id.asc(),
+    ]
+    limit = max(1, min(int(request.limit), MAX_LIMIT))
+    return select(table).where(*conditions).order_by(*order).limit(limit + 1)
+
+
+def _search(runtime: FormRuntime, access: FormAccess, text: str) -> ColumnElement[bool]:
+    table = runtime.source.table
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    columns = [table.c.number] + [
+        table.c[f.key]
+        for f in runtime.form.stored_fields
+        if f.value_type in SEARCHABLE and access.field_right(f.key) != "hidden"
+    ]
+    if not columns:
+        return true()
+    return or_(*[func.lower(c).like(func.lower(pattern), escape="\\") for c in columns])
+
+
+def list_records(
+    session: Session,
+    runtime: FormRuntime,
+    access: FormAccess,
+    request: ListRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> ListPage:
+    """Run one page of the list; rows hold typed values and system columns."""
+    dialect = session.get_bind().dialect.name
+    query = build_query(runtime, access, request, now=now, tz=tz, dialect=dialect)
+    limit = max(1, min(int(request.limit), MAX_LIMIT))
+    result = session.execute(query).mappings().all()
+    page = ListPage()
+    fields = runtime.form.stored_fields
+    for row in result[:limit]:
+        values = {
+            f.key: codecs.from_column(f, row[f.key])
+            for f in fields
+            if access.field_right(f.key) != "hidden"
+        }
+        values.update(
+            {
+                name: row[name]
+                for name in (
+                    "id",
+                    "number",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                    "version",
+                )
+            }
+        )
+        page.rows.append(values)
+    if len(result) > limit:
+        last = result[limit - 1]
+        sort_value = last[request.sort]
+        page.next_cursor = _encode_cursor(sort_value, last["id"])
+    return page
+
+
+def count_records(
+    session: Session,
+    runtime: FormRuntime,
+    access: FormAccess,
+    request: ListRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> int:
+    """How many records match (without paging) — for exports and headings."""
+    dialect = session.get_bind().dialect.name
+    unpaged = ListRequest(
+        filter=request.filter, search=request.search, sort="id", trash=request.trash, limit=1
+    )
+    query = build_query(runtime, access, unpaged, now=now, tz=tz, dialect=dialect)
+    inner = query.order_by(None).limit(None).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)

@@ -25,7 +25,7 @@ def compile_call(c: _Compiler, node: n.Call) -> Fn:
         return _LAZY[name](c, node)
     if name in ("SUM", "COUNT", "COUNTIF", "SUMIF", "AVERAGE", "MIN", "MAX", "JOIN"):
         first_type = c.info_of(node.args[0]).type
-        if first_type.is_list or first_type.kind == "null" or name not in ("MIN", "MAX"):
+        if first_type.is_list or name not in ("MIN", "MAX"):
             return _aggregate(c, node)
     args = [c.compile(a) for a in node.args]
     if name == "DATEADD" or name == "DATEDIF":

@@ -198,6 +198,9 @@ def _aggregate(c: _SqlCompiler, node: n.Call) -> SQL:
     finally:
         c.scopes.pop()
     kind = expr.type.kind
+    if kind == "null":
+        zero = c.param(pyback.v.to_decimal(0), Type("number"))
+        return zero if name in ("SUM", "SUMIF") else null()
     if (
         kind not in ("number", "null")
         and not (
@@ -206,6 +209,9 @@ def _aggregate(c: _SqlCompiler, node: n.Call) -> SQL:
         and kind != "duration"
     ):
         raise _unsupported(node, f"{name} of {kind}")
+    # Tie the aggregated value to the child row, so that an expression reading only the
+    # record's own fields still aggregates in the subquery (not in the outer query).
+    per_row = case((table.c.id.is_not(None), expr.sql), else_=null())
     if name in ("SUM", "SUMIF"):
         template = "int_sum" if kind == "duration" else "sum"
     elif kind in ("text", "choice"):
@@ -214,7 +220,7 @@ def _aggregate(c: _SqlCompiler, node: n.Call) -> SQL:
         template = name.lower()
     else:
         template = "min_native" if name == "MIN" else "max_native"
-    aggregate = op(template, expr.sql, type_=_Number() if kind == "number" else None)
+    aggregate = op(template, per_row, type_=_Number() if kind == "number" else None)
     return select(aggregate).select_from(table).where(*where).scalar_subquery()
 
 

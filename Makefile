@@ -26,7 +26,8 @@ assets: node_modules/.package-lock.json $(VENV)/.installed
 	$(PY) scripts/vendor_assets.py
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d servicekit/platform/translations
+	for folder in $$(find servicekit -type d -name translations); do \
+		$(VENV)/bin/pybabel compile -q -d $$folder || exit 1; done
 
 setup: $(VENV)/.installed assets translations
 

@@ -32,7 +32,7 @@ def _create_postgres_database() -> tuple[str, str]:
     name = f"sk_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+        connection.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"))
     admin.dispose()
     return admin_url.set(database=name).render_as_string(hide_password=False), name
 
@@ -256,8 +256,8 @@ def _compiled_translations() -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    folder = Path(__file__).resolve().parents[1] / "servicekit" / "platform" / "translations"
-    for po_path in folder.glob("*/LC_MESSAGES/*.po"):
+    root = Path(__file__).resolve().parents[1] / "servicekit"
+    for po_path in root.glob("**/translations/*/LC_MESSAGES/*.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

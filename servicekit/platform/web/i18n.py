@@ -19,6 +19,18 @@ from servicekit.platform.web.security import is_safe_redirect, public
 # Babel expands the locale ``zh_CN`` to ``zh_Hans_CN`` before looking for a catalog, so the
 # Simplified Chinese catalog lives in ``translations/zh_Hans_CN``; users still see ``zh_CN``.
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+# Each part of ServiceKit with pages keeps its own catalogs (``<package>/translations``);
+# Flask-Babel merges them, so teams add strings without touching each other's files.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def translation_directories() -> list[Path]:
+    """The platform's catalogs first, then every other ``translations`` folder in the package."""
+    others = sorted(
+        p for p in PACKAGE_ROOT.glob("*/**/translations") if p.is_dir() and p != TRANSLATIONS
+    )
+    return [TRANSLATIONS, *others]
+
 
 # Shown in the switch in the language itself, so a reader can always find their own.
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
@@ -75,7 +87,9 @@ def switch_language() -> Response:
 
 def init_i18n(app: Flask) -> None:
     """Install Flask-Babel with ServiceKit's catalogs and the language switch."""
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(folder) for folder in translation_directories()
+    )
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SERVICEKIT_LOCALE"])
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)

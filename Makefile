@@ -27,7 +27,7 @@ assets: node_modules/.package-lock.json $(VENV)/.installed
 
 translations: $(VENV)/.installed
 	for folder in $$(find servicekit -type d -name translations); do \
-		$(VENV)/bin/pybabel compile -q -d $$folder || exit 1; done
+		$(VENV)/bin/pybabel compile -d $$folder || exit 1; done
 
 setup: $(VENV)/.installed assets translations
 

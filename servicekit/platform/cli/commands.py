@@ -11,4 +11,5 @@ def init_app(app: Flask) -> None:
     """Add the platform's commands; each module owns one group of them."""
     database.register(app.cli)
     packages.register(app.cli)
+    packages.register_publish(app.cli)
     server.register(app.cli)

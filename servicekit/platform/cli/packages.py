@@ -92,3 +92,79 @@ def register(cli: click.Group) -> None:
 
 
 __all__ = ["SAMPLE_APPS", "install_path", "installed_keys", "register"]
+
+
+def _documents_from_files(paths: tuple[Path, ...]) -> list:  # type: ignore[type-arg]
+    """Documents from files named like a package's (``forms/x.json``, ``app.json``)."""
+    import json
+
+    from servicekit.platform.metadata import Document
+    from servicekit.platform.metadata.documents import FOLDERS
+
+    kinds = {folder: kind for kind, folder in FOLDERS.items()}
+    documents = []
+    for path in paths:
+        kind = (
+            path.stem if path.name in ("app.json", "manifest.json") else kinds.get(path.parent.name)
+        )
+        if kind is None:
+            fail(
+                f"{path}: put the file in a folder named like a package's (forms/, workflows/, ...)"
+            )
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            fail(f"{path}: {exc}")
+        relative = path.name if kind in ("app", "manifest") else f"{path.parent.name}/{path.name}"
+        documents.append(Document(kind, path.stem, relative, body))
+    return documents
+
+
+def register_publish(cli: click.Group) -> None:
+    @cli.command("publish")
+    @click.argument("app_key")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Apply without asking.")
+    def publish_command(app_key: str, files: tuple[Path, ...], yes: bool) -> None:
+        """Publish changed metadata FILES of the installed app APP_KEY, after a preview."""
+        from servicekit.platform.metadata import MetadataError
+        from servicekit.platform.metadata.publish import publish_documents
+
+        documents = _documents_from_files(files)
+        registry = get_registry(current_app)
+        try:
+            with get_db().transaction() as session:
+                preview = publish_documents(
+                    session,
+                    app_key,
+                    documents,
+                    registry,
+                    author_id=None,
+                    now=now(),
+                    tz=app_zone(),
+                    apply=False,
+                )
+        except MetadataError as exc:
+            click.echo("Nothing was published.", err=True)
+            fail(exc)
+        for line in preview.render():
+            click.echo(line)
+        if preview.refusals:
+            fail("Nothing was published: some existing data would not survive the change.")
+        if not yes and not click.confirm("Publish these changes?", default=False):
+            click.echo("Nothing was published.")
+            raise SystemExit(1)
+        with get_db().transaction() as session:
+            done = publish_documents(
+                session,
+                app_key,
+                documents,
+                registry,
+                author_id=None,
+                now=now(),
+                tz=app_zone(),
+                apply=True,
+            )
+        if not done.applied:
+            fail("Nothing was published: the data changed while you were deciding; run again.")
+        click.echo("Published.")

@@ -91,3 +91,20 @@ def test_demo_is_idempotent_and_prints_the_same_logins(run) -> None:
     assert second.returncode == 0, second.stderr
     assert "already installed" in second.stdout
     assert f"shared password: {password}" in second.stdout
+
+
+def test_publish_previews_then_applies(run, tmp_path: Path) -> None:
+    assert run("init").returncode == 0
+    assert run("install", str(SAMPLE)).returncode == 0
+    form = json.loads((SAMPLE / "forms" / "customer.json").read_text(encoding="utf-8"))
+    form["fields"].append({"key": "wechat", "type": "text", "label": "微信号"})
+    changed = tmp_path / "changes" / "forms" / "customer.json"
+    changed.parent.mkdir(parents=True)
+    changed.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    declined = run("publish", "field_service", str(changed), answer="n\n")
+    assert declined.returncode == 1
+    assert "form customer: version 2" in declined.stdout
+    assert "database: add column rec_field_service_customer.wechat" in declined.stdout
+    applied = run("publish", "field_service", str(changed), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert "Published." in applied.stdout

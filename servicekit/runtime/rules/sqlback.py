@@ -210,6 +210,25 @@ _INTERVAL_UNIT = {
     "minute": "mins",
 }
 _CLASSES: dict[str, type[FunctionElement[Any]]] = {}
+_NUMERIC_ARGS = frozenset(
+    {
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "mod",
+        "neg",
+        "abs",
+        "round",
+        "least",
+        "greatest",
+        "floor",
+        "ceiling",
+        "seconds",
+        "scale_seconds",
+        "divide_seconds",
+    }
+)
 
 
 def _construct(name: str, unit: str | None = None) -> type[FunctionElement[Any]]:
@@ -230,6 +249,9 @@ def _construct(name: str, unit: str | None = None) -> type[FunctionElement[Any]]
             args = [compiler.process(c, **kw) for c in element.clauses]
             pg, lite = _TEMPLATES[element._sk]
             template = lite if compiler.dialect.name == "sqlite" else pg
+            if compiler.dialect.name != "sqlite" and element._sk in _NUMERIC_ARGS:
+                # Integer columns and untyped nulls would pick integer or float overloads.
+                args = [f"CAST({a} AS NUMERIC)" for a in args]
             unit = _INTERVAL_UNIT.get(element._unit or "", "days")
             return template.format(
                 *args,
@@ -304,6 +326,9 @@ class _SqlCompiler:
 
     # -- entry points ---------------------------------------------------------------------------
     def value(self, node: n.Node) -> _Value:
+        if self.type_of(node).kind == "null":
+            # Only null literals and expressions built from them have the null type.
+            return _Value(null(), self.type_of(node))
         method = getattr(self, f"_{type(node).__name__.lower()}")
         sql: SQL = method(node)
         return _Value(sql, self.type_of(node))

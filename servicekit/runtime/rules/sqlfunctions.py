@@ -209,9 +209,10 @@ def _aggregate(c: _SqlCompiler, node: n.Call) -> SQL:
         and kind != "duration"
     ):
         raise _unsupported(node, f"{name} of {kind}")
-    # Tie the aggregated value to the child row, so that an expression reading only the
+    # Tie the aggregated value to the child row (through an expression SQLite does not fold
+    # away), so that an expression reading only the
     # record's own fields still aggregates in the subquery (not in the outer query).
-    per_row = case((table.c.id.is_not(None), expr.sql), else_=null())
+    per_row = case(((table.c.id + 0).is_not(None), expr.sql), else_=null())
     if name in ("SUM", "SUMIF"):
         template = "int_sum" if kind == "duration" else "sum"
     elif kind in ("text", "choice"):

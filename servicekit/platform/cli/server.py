@@ -8,6 +8,7 @@ import sys
 
 import click
 from flask import current_app
+from werkzeug.serving import run_simple
 
 from servicekit.platform.jobs import get_huey
 
@@ -34,7 +35,8 @@ def register(cli: click.Group) -> None:
             )
         try:
             click.echo(f"ServiceKit is serving on http://{host}:{port}/ (Ctrl+C stops it)")
-            current_app.run(host=host, port=port, use_reloader=False, debug=False)
+            # Flask's app.run() refuses to start under its own CLI, so serve with Werkzeug.
+            run_simple(host, port, current_app._get_current_object(), threaded=True)
         finally:
             if worker is not None:
                 worker.terminate()

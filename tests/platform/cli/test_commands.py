@@ -108,3 +108,51 @@ def test_publish_previews_then_applies(run, tmp_path: Path) -> None:
     applied = run("publish", "field_service", str(changed), "--yes")
     assert applied.returncode == 0, applied.stderr
     assert "Published." in applied.stdout
+
+
+def test_run_serves_the_app_with_a_worker_beside_it(database_url: str, tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("serving is the same on both databases")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        SERVICEKIT_DATABASE_URL=database_url,
+        SERVICEKIT_INSTANCE_PATH=str(tmp_path / "instance"),
+        SERVICEKIT_ASSETS="local",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "servicekit.platform.cli", "init"],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "servicekit.platform.cli", "run", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                    health = json.loads(reply.read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not answer")
+        assert health["status"] == "ok" and health["queue"]["backend"] == "sqlite"
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Worker started" in output

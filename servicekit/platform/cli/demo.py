@@ -86,6 +86,8 @@ def run_demo(install: Callable[[Path], None], sample_apps: Path) -> None:
     password = demo_password(Path(current_app.config["SERVICEKIT_INSTANCE_PATH"]))
     _ensure_demo_users(password)
     click.echo("")
-    click.echo(f"Demo logins (shared password: {password}):")
+    click.echo("Demo logins (one shared password) · 演示账号（共用密码）:")
     for login, name, platform_roles, roles in DEMO_USERS:
-        click.echo(f"  {login:<11} {name}  ({', '.join(platform_roles + roles)})")
+        click.echo(
+            f"  login: {login:<11} password: {password}   {name} ({', '.join(platform_roles + roles)})"
+        )

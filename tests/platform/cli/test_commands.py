@@ -86,11 +86,11 @@ def test_demo_is_idempotent_and_prints_the_same_logins(run) -> None:
     assert first.returncode == 0, first.stderr
     assert "Installed after_sales" in first.stdout
     assert "dispatcher" in first.stdout and "engineer1" in first.stdout
-    password = first.stdout.split("shared password: ")[1].split(")")[0]
+    password = first.stdout.split("password: ")[1].split()[0]
     second = run("demo")
     assert second.returncode == 0, second.stderr
     assert "already installed" in second.stdout
-    assert f"shared password: {password}" in second.stdout
+    assert f"login: admin       password: {password}" in second.stdout
 
 
 def test_publish_previews_then_applies(run, tmp_path: Path) -> None:

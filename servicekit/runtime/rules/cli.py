@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,5 @@ def eval_command(
 
 
 def _configured_zone() -> str:
-    try:
-        from flask import current_app
-
-        return str(current_app.config.get("SERVICEKIT_TIMEZONE") or "Asia/Shanghai")
-    except RuntimeError:
-        return "Asia/Shanghai"
+    # The same setting the app reads; the CLI must not depend on an app being created.
+    return os.environ.get("SERVICEKIT_TIMEZONE") or "Asia/Shanghai"

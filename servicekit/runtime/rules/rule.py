@@ -231,6 +231,9 @@ def normalize(source: str, fields: Fields, forms: Forms | None = None) -> str:
         if isinstance(node, n.Label) and info is not None and info.key:
             start = starts[node.line - 1] + node.column - 1
             edits.append((start, start + node.end_column - node.column, info.key))
+        elif isinstance(node, n.Attr) and node.label and info is not None and info.key:
+            end = starts[node.line - 1] + node.end_column - 1
+            edits.append((source.rindex("{", 0, end), end, info.key))
     for start, end, key in sorted(edits, reverse=True):
         source = source[:start] + key + source[end:]
     return source

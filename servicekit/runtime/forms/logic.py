@@ -139,7 +139,8 @@ class FormLogic:
     def render_title(self, values: Mapping[str, Any], context: Context) -> str | None:
         if self.title is None:
             return None
-        return self.title.render(values, **context.kwargs())
+        # Templates take no ``previous``: a title describes the record as it is now.
+        return self.title.render(values, now=context.now, user=context.user, tz=context.tz)
 
 
 def _formula_order(formulas: Mapping[str, Rule]) -> list[str]:

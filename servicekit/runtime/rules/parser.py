@@ -208,7 +208,8 @@ def _token_text(token: Token) -> str:
 
 def _syntax_problem(source: str, exc: LarkError) -> Problem:
     if isinstance(exc, UnexpectedCharacters):
-        char = source[exc.pos_in_stream] if exc.pos_in_stream < len(source) else ""
+        pos = exc.pos_in_stream or 0
+        char = source[pos] if pos < len(source) else ""
         where = {"line": exc.line, "column": exc.column, "end_column": exc.column + 1}
         if char in "\"'":
             return Problem(f"unclosed text: add the closing {char} on the same line", **where)

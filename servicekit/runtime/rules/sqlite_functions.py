@@ -153,8 +153,8 @@ def _make_moment(*args: Any) -> str | None:
     parts = [_num(x) for x in args[:6]]
     if any(x is None for x in parts):
         return None
-    whole = [int(x) for x in parts if x is not None]
-    return _store(datetime(*whole, tzinfo=v.zone(args[6])))  # type: ignore[misc]
+    y, mo, d, h, mi, sec = (int(x) for x in parts if x is not None)
+    return _store(datetime(y, mo, d, h, mi, sec, tzinfo=v.zone(args[6])))
 
 
 def _json_has(document: Any, needle: Any) -> int:

@@ -6,11 +6,11 @@ Used by the platform when forms are published or packages installed (registered 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from servicekit.runtime.rules.errors import RuleError
-from servicekit.runtime.rules.rule import compile_rule
+from servicekit.runtime.rules.rule import Rule, compile_rule
 from servicekit.runtime.rules.template import compile_template
 
 CONDITIONS = ("visible_if", "required_if", "readonly_if")
@@ -61,9 +61,18 @@ def _check_form(key: str, body: Any, catalog: dict[str, list[dict[str, Any]]]) -
     fields = _fields(body)
     found: list[Found] = []
 
-    def attempt(path: str, run: Callable[[], Any]) -> Any:
+    def attempt(
+        path: str,
+        source: str,
+        scope: list[dict[str, Any]],
+        expect: str | None,
+        template: bool = False,
+    ) -> Rule | None:
         try:
-            return run()
+            if template:
+                compile_template(source, scope, catalog)
+                return None
+            return compile_rule(source, scope, forms=catalog, expect=expect)
         except RuleError as exc:
             for problem in exc.problems:
                 found.append(
@@ -73,9 +82,7 @@ def _check_form(key: str, body: Any, catalog: dict[str, list[dict[str, Any]]]) -
 
     reads: dict[str, frozenset[str]] = {}
     for path, source, expect in _rules_of(fields, "$.fields"):
-        rule = attempt(
-            path, lambda s=source, e=expect: compile_rule(s, fields, forms=catalog, expect=e)
-        )
+        rule = attempt(path, source, fields, expect)
         if rule is not None and path.endswith(".expr"):
             index = int(path.split("[")[1].split("]")[0])
             reads[str(fields[index].get("key"))] = rule.fields
@@ -86,20 +93,14 @@ def _check_form(key: str, body: Any, catalog: dict[str, list[dict[str, Any]]]) -
         # Inside a row, the row's own fields come first and the record's stay visible.
         scope = rows + [f for f in fields if f.get("key") not in {r.get("key") for r in rows}]
         for path, source, expect in _rules_of(rows, f"$.fields[{index}].fields"):
-            attempt(
-                path,
-                lambda s=source, e=expect, sc=scope: compile_rule(s, sc, forms=catalog, expect=e),
-            )
+            attempt(path, source, scope, expect)
     validations = body.get("validations") if isinstance(body, dict) else None
     for index, item in enumerate(validations if isinstance(validations, list) else []):
         if isinstance(item, dict) and isinstance(item.get("rule"), str):
-            attempt(
-                f"$.validations[{index}].rule",
-                lambda s=item["rule"]: compile_rule(s, fields, forms=catalog, expect="boolean"),
-            )
+            attempt(f"$.validations[{index}].rule", item["rule"], fields, "boolean")
     title = body.get("title") if isinstance(body, dict) else None
     if isinstance(title, str):
-        attempt("$.title", lambda: compile_template(title, fields, catalog))
+        attempt("$.title", title, fields, None, template=True)
     found.extend(_cycles(reads, fields))
     return found
 

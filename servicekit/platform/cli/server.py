@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 
 import click
 from flask import current_app
 from werkzeug.serving import run_simple
 
 from servicekit.platform.jobs import get_huey
+
+
+def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def register(cli: click.Group) -> None:
@@ -29,6 +35,8 @@ def register(cli: click.Group) -> None:
     def run_command(host: str, port: int, no_worker: bool) -> None:
         """Serve the app for development, with a job worker in a child process."""
         worker = None
+        # Stop cleanly on SIGTERM too, so the worker below is never left running alone.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         if not no_worker:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "servicekit.platform.cli", "worker"], env=dict(os.environ)

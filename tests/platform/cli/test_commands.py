@@ -152,7 +152,14 @@ def test_run_serves_the_app_with_a_worker_beside_it(database_url: str, tmp_path:
         else:
             pytest.fail("the server did not answer")
         assert health["status"] == "ok" and health["queue"]["backend"] == "sqlite"
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert any(b"worker" in command for command in commands)
     finally:
         server.terminate()
-        output = server.communicate(timeout=20)[0]
-    assert "Worker started" in output
+        server.communicate(timeout=20)
+    for pid in children:
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or b"zombie" in Path(f"/proc/{pid}/status").read_bytes()
+        )

@@ -120,12 +120,15 @@ def _after(
     value: Any,
     record_id: int,
     descending: bool,
+    nullable: bool,
 ) -> ColumnElement[bool]:
     """Rows after (value, id) in the order: value asc/desc with nulls last, then id."""
     beyond = key < value if descending else key > value
     later_id = id_column < record_id if descending else id_column > record_id
     if value is None:
         return and_(key.is_(None), later_id)
+    if not nullable:
+        return or_(beyond, and_(key == value, later_id))
     return or_(beyond, and_(key == value, later_id), key.is_(None))
 
 
@@ -163,15 +166,18 @@ def build_query(
         conditions.append(_search(runtime, access, request.search.strip()[:MAX_SEARCH]))
     column = _sort_column(runtime, request.sort)
     key = _sort_key(column, runtime, request.sort, dialect)
+    nullable = bool(getattr(column, "nullable", True))
     if request.cursor:
         value, record_id = _decode_cursor(request.cursor)
-        conditions.append(_after(key, table.c.id, value, record_id, request.descending))
-    nulls_last = key.is_(None)
+        conditions.append(_after(key, table.c.id, value, record_id, request.descending, nullable))
     order = [
-        nulls_last,
         key.desc() if request.descending else key.asc(),
         table.c.id.desc() if request.descending else table.c.id.asc(),
     ]
+    if nullable:
+        # Nulls last on both databases (they disagree by default); a column that cannot be
+        # null skips this, so an index on it can serve the order directly.
+        order.insert(0, key.is_(None))
     limit = max(1, min(int(request.limit), MAX_LIMIT))
     return select(table).where(*conditions).order_by(*order).limit(limit + 1)
 

@@ -27,7 +27,7 @@ def entry_url(app_key: str, entry: NavEntry) -> str:
     """Where a navigation entry leads: a form page, or the app page for reports and dashboards
     (their pages arrive with later releases)."""
     if entry.kind == "form":
-        return url_for("home.form_page", app_key=app_key, form_key=entry.target)
+        return url_for("records.list_page", app_key=app_key, form_key=entry.target)
     return url_for("home.app_page", app_key=app_key) + f"#entry-{entry.key}"
 
 

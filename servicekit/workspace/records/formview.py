@@ -1,0 +1,146 @@
+"""Everything the record form template needs: layout, what was typed, field state, errors.
+
+Views build a :class:`FormView` for a new record, an edit, a failed save or a recalculation;
+the template then draws every field from it, so each of those answers looks the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from servicekit.platform.metadata.forms import FieldDef
+from servicekit.platform.models import AppRoleGrant, User
+from servicekit.platform.storage.messages import FieldError
+from servicekit.runtime.forms import FieldState
+from servicekit.workspace.records.access import FormScope
+from servicekit.workspace.records.display import Displayer
+
+CONDITIONAL = ("visible_if", "required_if", "readonly_if")
+MAX_USERS = 500
+
+
+@dataclass
+class FormView:
+    """One rendering of a record form."""
+
+    scope: FormScope
+    raw: dict[str, Any]
+    state: FieldState
+    computed: dict[str, Any] = field(default_factory=dict)
+    errors: list[FieldError] = field(default_factory=list)
+    record_id: int | None = None
+    number: str | None = None
+    version: int | None = None
+    displayer: Displayer | None = None
+
+    @property
+    def form(self):  # type: ignore[no-untyped-def]
+        return self.scope.form
+
+    def right(self, key: str) -> str:
+        """``hidden``, ``readonly`` or ``editable`` combining the user's rights and the rules."""
+        right = self.scope.access.field_right(key)
+        if right != "editable":
+            return right
+        if key in self.state.readonly:
+            return "readonly"
+        return "editable"
+
+    def is_hidden(self, key: str) -> bool:
+        return key in self.state.hidden
+
+    def is_required(self, key: str) -> bool:
+        return key in self.state.required
+
+    def field_errors(self, key: str) -> list[str]:
+        return [
+            e.render(_)
+            for e in self.errors
+            if e.field == key and e.row is None and e.subfield is None
+        ]
+
+    def cell_errors(self, key: str, row: int, subfield: str) -> list[str]:
+        return [
+            e.render(_)
+            for e in self.errors
+            if e.field == key and e.row == row and e.subfield == subfield
+        ]
+
+    def row_errors(self, key: str, row: int) -> list[str]:
+        return [
+            e.render(_) for e in self.errors if e.field == key and e.row == row and not e.subfield
+        ]
+
+    @property
+    def form_errors(self) -> list[str]:
+        return [e.render(_) for e in self.errors if e.field == "__all__"]
+
+    def display(self, item: FieldDef, value: Any) -> Any:
+        assert self.displayer is not None
+        return self.displayer.text(item, value)
+
+    def state_code(self) -> str:
+        """A compact note of conditional fields' state, posted back to spot what changed."""
+        return ";".join(
+            f"{item.key}:{self._flags(item.key)}"
+            for item in self.form.fields
+            if any(item.get(c) for c in CONDITIONAL)
+        )
+
+    def _flags(self, key: str) -> str:
+        return (
+            ("h" if key in self.state.hidden else "")
+            + ("r" if key in self.state.required else "")
+            + ("o" if key in self.state.readonly else "")
+        )
+
+    def changed_fields(self, posted: str) -> list[FieldDef]:
+        """Conditional fields whose state differs from the ``posted`` note."""
+        before = dict(part.split(":", 1) for part in posted.split(";") if ":" in part)
+        return [
+            item
+            for item in self.form.fields
+            if any(item.get(c) for c in CONDITIONAL)
+            and before.get(item.key) != self._flags(item.key)
+        ]
+
+    def formula_fields(self) -> list[FieldDef]:
+        return [f for f in self.form.fields if f.type == "formula"]
+
+    def user_options(self, item: FieldDef) -> list[tuple[int, str]]:
+        """Active users for a user field (only holders of its ``role`` in this app, if set)."""
+        query = select(User.id, User.display_name).where(User.active.is_(True))
+        if item.get("role"):
+            query = query.where(
+                User.id.in_(
+                    select(AppRoleGrant.user_id).where(
+                        AppRoleGrant.app_key == self.scope.app_key,
+                        AppRoleGrant.role == item.get("role"),
+                    )
+                )
+            )
+        rows = self.scope.session.execute(query.order_by(User.display_name).limit(MAX_USERS))
+        return [(row[0], row[1]) for row in rows]
+
+    def lookup_label(self, key: str, raw: Any) -> str:
+        if not raw or not str(raw).isdigit():
+            return ""
+        assert self.displayer is not None
+        return self.displayer.lookup_text(key, int(raw))
+
+    def child_lookup_label(self, parent: FieldDef, child: FieldDef, raw: Any) -> str:
+        if not raw or not str(raw).isdigit():
+            return ""
+        from servicekit.workspace.records.lookups import target_label
+
+        return target_label(self.scope, parent, child, int(raw))
+
+
+def merge_raw(base: Mapping[str, Any], posted: Mapping[str, Any]) -> dict[str, Any]:
+    """What to show: the user's input where they gave it, the stored values elsewhere."""
+    return {**base, **posted}

@@ -1,0 +1,129 @@
+"""Lookup fields: the target record's display text, and search-as-you-type over the target form.
+
+The search answers only with records the user may read in the target form, through the
+same list query as the target's own list page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from servicekit.platform.metadata.forms import FieldDef
+from servicekit.platform.storage import RecordSource, codecs
+from servicekit.platform.web.rendering import render
+from servicekit.runtime.forms import FormRuntime, actor_for, form_access, load_form_runtime
+from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
+from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.workspace.records.access import FormScope, form_scope
+from servicekit.workspace.records.blueprint import bp
+
+MAX_RESULTS = 10
+
+
+def resolve(runtime: FormRuntime, path: str) -> tuple[FieldDef, RecordSource]:
+    """The lookup field at ``path`` (``customer`` or ``parts.part``) and its target source."""
+    head, _, tail = path.partition(".")
+    item = runtime.form.field(head)
+    if tail:
+        child = next((c for c in item.children if c.key == tail), None)
+        if child is None or child.type != "lookup":
+            raise KeyError(path)
+        return child, runtime.source.child(head).lookup(tail)
+    if item.type != "lookup":
+        raise KeyError(path)
+    return item, runtime.source.lookup(head)
+
+
+def describe(
+    session: Session,
+    runtime: FormRuntime,
+    item: FieldDef,
+    target: RecordSource,
+    ids: Iterable[int],
+    tz: ZoneInfo,
+) -> dict[int, str]:
+    """Display texts of target records by id (the field's ``display`` rule, else the number)."""
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        return {}
+    rows = (
+        session.execute(select(target.table).where(target.table.c.id.in_(wanted))).mappings().all()
+    )
+    rule = None
+    if item.get("display"):
+        try:
+            rule = compile_rule(
+                item.get("display"),
+                runtime.app.fields.get(item.get("form"), []),
+                forms=runtime.app.fields,
+            )
+        except RuleError:
+            rule = None
+    texts = {}
+    for row in rows:
+        text = None
+        if rule is not None:
+            values: dict[str, Any] = {
+                f.key: codecs.from_column(f, row[f.key]) for f in target.fields if f.stored
+            }
+            values.update(id=row["id"], number=row["number"])
+            try:
+                result = rule.evaluate(values)
+                text = None if result is None else str(result)
+            except RuleError:
+                text = None
+        texts[row["id"]] = text or row["number"] or f"#{row['id']}"
+    return texts
+
+
+def target_label(scope: FormScope, parent: FieldDef, child: FieldDef, record_id: int) -> str:
+    """The display text of one subform cell's lookup target."""
+    target = scope.runtime.source.child(parent.key).lookup(child.key)
+    texts = describe(scope.session, scope.runtime, child, target, [record_id], scope.tz)
+    return texts.get(record_id, f"#{record_id}")
+
+
+@bp.get("/apps/<app_key>/forms/<form_key>/lookup/<path>")
+def lookup_search(app_key: str, form_key: str, path: str) -> Response:
+    """Up to ten target records matching ``q`` that the user may read, as pickable items."""
+    scope = form_scope(app_key, form_key)
+    try:
+        item, target = resolve(scope.runtime, path[:81])
+    except KeyError:
+        abort(404)
+    target_key = str(item.get("form"))
+    target_runtime = load_form_runtime(scope.session, app_key, target_key)
+    access = form_access(target_runtime.form, actor_for(current_user, app_key))
+    results: list[tuple[int, str]] = []
+    if access.allows("read"):
+        try:
+            page = list_records(
+                scope.session,
+                target_runtime,
+                access,
+                ListRequest(
+                    search=(request.args.get("q") or "")[:100] or None,
+                    sort="updated_at",
+                    limit=MAX_RESULTS,
+                ),
+                now=scope.now,
+                tz=scope.app_tz,
+            )
+        except QueryError:
+            page = None
+        ids = [row["id"] for row in page.rows] if page else []
+        texts = describe(scope.session, scope.runtime, item, target, ids, scope.tz)
+        results = [(i, texts.get(i, f"#{i}")) for i in ids]
+    return render(
+        "records/_lookup_results.html",
+        results=results,
+        target=request.args.get("target", "")[:120],
+    )

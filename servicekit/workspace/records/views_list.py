@@ -1,0 +1,267 @@
+"""The record list of a form: columns, quick search, filter builder, sort, pages, bulk delete.
+
+Search, filter, sort and paging are plain GET links and forms; htmx upgrades them to
+replace only the table fragment (``records/_table.html``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from servicekit.platform.metadata.forms import FieldDef
+from servicekit.platform.models import SavedView
+from servicekit.platform.web.rendering import render
+from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
+from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.workspace.records.access import FormScope, form_scope
+from servicekit.workspace.records.blueprint import bp
+from servicekit.workspace.records.display import Displayer
+from servicekit.workspace.records.filters import (
+    OPERATORS,
+    FilterProblem,
+    FilterRow,
+    build_filter,
+    filter_fields,
+)
+
+PAGE_SIZE = 25
+MAX_COLUMNS = 12
+DEFAULT_COLUMNS = 6
+_NOT_LISTED = frozenset({"long_text", "rich_text", "attachment", "image", "signature", "location"})
+_STATE_KEYS = ("q", "expr", "ff", "fo", "fv", "sort", "desc", "cols", "trash")
+
+
+def listable_fields(scope: FormScope) -> list[FieldDef]:
+    """Fields a list may show as columns for this user."""
+    return [
+        f
+        for f in scope.form.stored_fields
+        if f.value_type not in _NOT_LISTED and scope.access.field_right(f.key) != "hidden"
+    ]
+
+
+def _columns(scope: FormScope, asked: list[str]) -> list[FieldDef]:
+    fields = {f.key: f for f in listable_fields(scope)}
+    chosen = [fields[key] for key in dict.fromkeys(asked) if key in fields][:MAX_COLUMNS]
+    if chosen:
+        return chosen
+    # By default the first fields that every record shows (not ones a condition may hide).
+    plain = [f for f in fields.values() if f.type != "auto_number" and not f.get("visible_if")]
+    return plain[: DEFAULT_COLUMNS - 1]
+
+
+def _list_state() -> dict[str, Any]:
+    """The list's query parameters, bounded, as a dict of lists (for links and saved views)."""
+    state: dict[str, Any] = {}
+    for key in _STATE_KEYS:
+        values = [v[:2000] for v in request.args.getlist(key)][:20]
+        if values:
+            state[key] = values
+    return state
+
+
+def _url_maker(app_key: str, form_key: str, state: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def make(**changes: Any) -> str:
+        merged = {k: list(v) for k, v in state.items()}
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value if isinstance(value, list) else [value]
+        query = urlencode([(k, v) for k, values in merged.items() for v in values])
+        base = url_for("records.list_page", app_key=app_key, form_key=form_key)
+        return f"{base}?{query}" if query else base
+
+    return make
+
+
+@bp.get("/apps/<app_key>/forms/<form_key>")
+def list_page(app_key: str, form_key: str) -> Response:
+    """One page of a form's records, or the table fragment for htmx."""
+    scope = form_scope(app_key, form_key)
+    if request.args.get("view", "").isdigit():
+        return _open_view(scope, form_key, int(request.args["view"]))
+    trash = request.args.get("trash") == "1"
+    if trash and not scope.access.actor.is_admin:
+        abort(403)
+    hidden = scope.access.hidden
+    rows = [
+        FilterRow(f, o, v)
+        for f, o, v in zip(
+            request.args.getlist("ff")[:10],
+            request.args.getlist("fo")[:10],
+            request.args.getlist("fv")[:10],
+            strict=False,
+        )
+    ]
+    typed = (request.args.get("expr") or "")[:2000]
+    sort = request.args.get("sort") or "created_at"
+    descending = request.args.get("desc", "1" if sort == "created_at" else "0") == "1"
+    columns = _columns(scope, request.args.getlist("cols"))
+    problems: list[dict[str, Any]] = []
+    filter_text = None
+    try:
+        if typed.strip():
+            compile_rule(
+                typed,
+                [f.raw for f in scope.form.fields],
+                forms=scope.runtime.app.fields,
+                expect="boolean",
+            )
+        filter_text = build_filter(scope.form, rows, typed, hidden)
+    except RuleError as exc:
+        problems = [
+            {"message": p.message, "line": p.line, "column": p.column} for p in exc.problems
+        ]
+    except FilterProblem as exc:
+        problems = [{"message": _(exc.template, **exc.params), "line": None, "column": None}]
+    if sort not in ("number", "created_at", "updated_at") and sort not in {
+        c.key for c in listable_fields(scope)
+    }:
+        sort = "created_at"
+    page_rows: list[dict[str, Any]] = []
+    next_cursor = None
+    if not problems and scope.access.allows("read"):
+        list_request = ListRequest(
+            filter=filter_text,
+            search=(request.args.get("q") or "")[:100] or None,
+            sort=sort,
+            descending=descending,
+            cursor=request.args.get("cursor") or None,
+            limit=PAGE_SIZE,
+            trash=trash,
+        )
+        try:
+            page = list_records(
+                scope.session,
+                scope.runtime,
+                scope.access,
+                list_request,
+                now=scope.now,
+                tz=scope.app_tz,
+            )
+            page_rows, next_cursor = page.rows, page.next_cursor
+        except QueryError as exc:
+            problems = [
+                {"message": p.message, "line": p.line, "column": p.column} for p in exc.problems
+            ] or [{"message": str(exc), "line": None, "column": None}]
+    displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
+    displayer.prefetch(columns, page_rows)
+    state = _list_state()
+    views = scope.session.scalars(
+        select(SavedView)
+        .where(
+            SavedView.user_id == current_user.id,
+            SavedView.app_key == app_key,
+            SavedView.form_key == form_key,
+        )
+        .order_by(SavedView.name)
+    ).all()
+    return render(
+        "records/list.html",
+        "records/_table.html",
+        scope=scope,
+        app_key=app_key,
+        form_key=form_key,
+        form_label=scope.form.label_for(scope.locale),
+        columns=columns,
+        all_columns=listable_fields(scope),
+        chosen_keys=[c.key for c in columns],
+        rows=page_rows,
+        next_cursor=next_cursor,
+        has_cursor=bool(request.args.get("cursor")),
+        displayer=displayer,
+        sort=sort,
+        descending=descending,
+        filter_rows=rows or [FilterRow("", "eq", "")],
+        filter_fields=filter_fields(scope.form, hidden),
+        operators=OPERATORS,
+        typed=typed,
+        search=request.args.get("q") or "",
+        problems=problems,
+        trash=trash,
+        list_url=_url_maker(app_key, form_key, state),
+        views=views,
+        can_create=scope.access.allows("create") and not trash,
+        can_delete=scope.access.allows("delete") and not trash,
+        is_admin=scope.access.actor.is_admin,
+    )
+
+
+def _open_view(scope: FormScope, form_key: str, view_id: int) -> Response:
+    view = scope.session.get(SavedView, view_id)
+    if view is None or view.user_id != current_user.id or view.form_key != form_key:
+        abort(404)
+    state = {k: v for k, v in (view.definition or {}).items() if k in _STATE_KEYS}
+    return redirect(_url_maker(scope.app_key, form_key, state)())
+
+
+@bp.post("/apps/<app_key>/forms/<form_key>/views")
+def save_view(app_key: str, form_key: str) -> Response:
+    """Keep the current list state (columns, filter, search, sort) under a name for this user."""
+    scope = form_scope(app_key, form_key)
+    name = (request.form.get("name") or "").strip()[:100]
+    state = {}
+    for key in _STATE_KEYS:
+        values = [v[:2000] for v in request.form.getlist(key)][:20]
+        if values:
+            state[key] = values
+    if not name:
+        flash(_("Give the view a name."), "warning")
+    else:
+        scope.session.add(
+            SavedView(
+                user_id=current_user.id,
+                app_key=app_key,
+                form_key=form_key,
+                name=name,
+                definition=state,
+                created_at=scope.now,
+            )
+        )
+        scope.session.commit()
+        flash(_("View saved."), "success")
+    return redirect(_url_maker(app_key, form_key, state)())
+
+
+@bp.post("/apps/<app_key>/forms/<form_key>/views/<int:view_id>/delete")
+def delete_view(app_key: str, form_key: str, view_id: int) -> Response:
+    """Remove one of the user's saved views."""
+    scope = form_scope(app_key, form_key)
+    view = scope.session.get(SavedView, view_id)
+    if view is None or view.user_id != current_user.id:
+        abort(404)
+    scope.session.delete(view)
+    scope.session.commit()
+    return redirect(url_for("records.list_page", app_key=app_key, form_key=form_key))
+
+
+@bp.post("/apps/<app_key>/forms/<form_key>/bulk-delete")
+def bulk_delete(app_key: str, form_key: str) -> Response:
+    """Move the selected records to the trash, after a confirmation page."""
+    scope = form_scope(app_key, form_key)
+    scope.require("delete")
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][: PAGE_SIZE * 4]
+    allowed = [i for i in ids if scope.in_scope("delete", i)]
+    if request.form.get("confirm") != "1":
+        return render(
+            "records/confirm_bulk.html",
+            app_key=app_key,
+            form_key=form_key,
+            form_label=scope.form.label_for(scope.locale),
+            ids=allowed,
+        )
+    for record_id in allowed:
+        scope.runtime.store.delete(
+            scope.session, record_id, actor_id=current_user.id, now=scope.now
+        )
+    scope.session.commit()
+    flash(_("%(count)s records moved to the trash.", count=len(allowed)), "success")
+    return redirect(url_for("records.list_page", app_key=app_key, form_key=form_key))

@@ -1,0 +1,149 @@
+"""The record list: columns, quick search, filter builder, typed rules, sort and cursor pages."""
+
+from __future__ import annotations
+
+import re
+
+from tests.workspace.records.conftest import BASE
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="/apps/after_sales/forms/work_order/records/\d+">([^<]+)</a>', html)
+
+
+def test_list_shows_labels_and_pages_with_a_cursor(sample, client, auth):
+    auth.login()
+    page = client.get(BASE)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "工单" in html and "故障类型" in html
+    first = _numbers(html)
+    assert len(first) == 25
+    # Select values appear as their labels in the reader's language.
+    assert "电气故障" in html or "机械故障" in html
+    cursor = re.search(r'id="next-page" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    second = _numbers(client.get(cursor).get_data(as_text=True))
+    assert len(second) == 25 and not set(first) & set(second)
+    assert 'id="first-page"' in client.get(cursor).get_data(as_text=True)
+
+
+def test_htmx_gets_only_the_table(sample, client, auth):
+    auth.login()
+    fragment = client.get(BASE + "?q=WO", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="record-table">')
+    assert "<html" not in fragment
+
+
+def test_quick_search_finds_by_number_and_text(sample, client, auth):
+    auth.login()
+    html = client.get(BASE).get_data(as_text=True)
+    number = _numbers(html)[3]
+    found = _numbers(client.get(BASE + f"?q={number}").get_data(as_text=True))
+    assert found == [number]
+    assert 'id="no-records"' in client.get(BASE + "?q=zzzz-nothing").get_data(as_text=True)
+
+
+def test_filter_builder_and_typed_rule_restrict_rows(sample, client, auth, db):
+    from sqlalchemy import text
+
+    auth.login()
+    urgent = db.execute(
+        text("SELECT count(*) FROM rec_after_sales_work_order WHERE priority = 'urgent'")
+    ).scalar_one()
+    html = client.get(BASE + "?ff=priority&fo=eq&fv=urgent&cols=priority").get_data(as_text=True)
+    rows = re.findall(r"<tr data-record-id", html)
+    assert 0 < len(rows) == min(urgent, 25)
+    body = html.split("<tbody>")[1]
+    assert "紧急" in body and "普通" not in body
+    typed = client.get(BASE + '?expr=priority+%3D+"urgent"&cols=priority').get_data(as_text=True)
+    assert _numbers(typed) == _numbers(html)
+
+
+def test_broken_rule_shows_line_and_column(sample, client, auth):
+    auth.login()
+    html = client.get(BASE + "?expr=priority+%3D%3D%3D+1").get_data(as_text=True)
+    assert 'id="filter-problems"' in html
+    assert re.search(r"(line|行)\s*1", html)
+    assert "data-record-id" not in html
+
+
+def test_sort_by_column_orders_rows(sample, client, auth, db):
+    from sqlalchemy import text
+
+    auth.login()
+    html = client.get(BASE + "?sort=number&desc=0").get_data(as_text=True)
+    smallest = db.execute(
+        text("SELECT min(number) FROM rec_after_sales_work_order WHERE deleted = :f"),
+        {"f": False},
+    ).scalar_one()
+    numbers = _numbers(html)
+    assert numbers[0] == smallest and numbers == sorted(numbers)
+
+
+def test_chosen_columns_and_decimal_formatting(sample, client, auth):
+    auth.login()
+    html = client.get(BASE + "?cols=total_cost&cols=labor_cost&sort=total_cost&desc=1").get_data(
+        as_text=True
+    )
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert "总费用" in head and "人工费" in head and "客户" not in head
+    cells = re.findall(r'<td class="text-end text-nowrap">([^<]*)</td>', html)
+    assert cells and all(re.fullmatch(r"[\d,]+\.\d\d|", c) for c in cells)
+    assert any("," in c for c in cells)
+
+
+def test_bulk_delete_asks_then_moves_to_trash_and_admin_restores(sample, client, auth):
+    auth.login()
+    html = client.get(BASE + "?sort=number&desc=0").get_data(as_text=True)
+    ids = re.findall(r'name="ids" value="(\d+)"', html)[:2]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    confirm = client.post(BASE + "/bulk-delete", data={"ids": ids, "csrf_token": token})
+    assert confirm.status_code == 200 and 'id="confirm-delete"' in confirm.get_data(as_text=True)
+    assert set(
+        re.findall(
+            r'name="ids" value="(\d+)"',
+            client.get(BASE + "?sort=number&desc=0").get_data(as_text=True),
+        )
+    ) >= set(ids)
+    done = client.post(
+        BASE + "/bulk-delete", data={"ids": ids, "confirm": "1", "csrf_token": token}
+    )
+    assert done.status_code == 302
+    left = client.get(BASE + "?sort=number&desc=0").get_data(as_text=True)
+    assert not set(ids) & set(re.findall(r'name="ids" value="(\d+)"', left))
+    trash = client.get(BASE + "?trash=1").get_data(as_text=True)
+    assert all(f'data-record-id="{i}"' in trash for i in ids)
+    client.post(f"{BASE}/records/{ids[0]}/restore", data={"csrf_token": token})
+    assert f'data-record-id="{ids[0]}"' not in client.get(BASE + "?trash=1").get_data(as_text=True)
+
+
+def test_saved_view_reopens_its_filter(sample, client, auth):
+    auth.login()
+    html = client.get(BASE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post(
+        BASE + "/views",
+        data={"name": "急单", "ff": "priority", "fo": "eq", "fv": "urgent", "csrf_token": token},
+    )
+    html = client.get(BASE).get_data(as_text=True)
+    view_url = re.search(r'href="([^"]+view=\d+)">急单</a>', html).group(1)
+    opened = client.get(view_url.replace("&amp;", "&"), follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert 'value="urgent"' in opened
+
+
+def test_user_without_rights_gets_404_and_no_new_button(sample, client, auth):
+    from tests.workspace.records.conftest import grant
+
+    grant(sample, "stranger")
+    auth.login("stranger")
+    assert client.get(BASE).status_code == 404
+    grant(sample, "tech", "engineer")
+    auth.logout()
+    auth.login("tech")
+    html = client.get(BASE).get_data(as_text=True)
+    assert 'id="new-record"' not in html
+    # Engineers see only orders assigned to them: none yet.
+    assert "data-record-id" not in html
+    assert client.get(BASE + "/new").status_code == 403

@@ -436,7 +436,7 @@ def upload_view(app_key: str, form_key: str) -> Response:
     if upload is None:
         raise ApiProblem(400, _("Send the file as multipart/form-data in a part named file."))
     rules = FileRules.for_field(
-        item.type, item.raw, current_app.config["SERVICEKIT_MAX_UPLOAD_MB"] * 1024 * 1024
+        item.type, item.raw, int(current_app.config["SERVICEKIT_MAX_UPLOAD_MB"] * 1024 * 1024)
     )
     try:
         attachment = get_file_store(current_app).save(

@@ -53,17 +53,6 @@ def test_app_page_lists_navigation_entries(installed_app, client, auth):
     assert client.get("/apps/unknown").status_code == 404
 
 
-def test_form_page_shows_fields_and_the_polite_notice(installed_app, client, auth):
-    auth.login()
-    page = client.get("/apps/after_sales/forms/work_order").get_data(as_text=True)
-    assert "维修工单" in page and "<code>subject</code>" in page and "优先级" in page
-    assert "下一个版本" in page
-    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client)})
-    page = client.get("/apps/after_sales/forms/work_order").get_data(as_text=True)
-    assert "Repair work order" in page and "next release" in page
-    assert client.get("/apps/after_sales/forms/nope").status_code == 404
-
-
 def test_htmx_requests_get_the_fragment_and_vary(app, client, auth):
     auth.login()
     full = client.get("/notifications/")

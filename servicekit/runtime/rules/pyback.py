@@ -8,7 +8,7 @@ grows with the data (rows, list items, long text) is charged to the evaluation's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from servicekit.runtime.rules import nodes as n
 from servicekit.runtime.rules import values as v
 from servicekit.runtime.rules.check import Checked, Info
 from servicekit.runtime.rules.errors import LimitError, RuleError
-from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_STEPS
+from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_STEPS, MAX_TEXT_LENGTH
 from servicekit.runtime.rules.resolve import find_in
 from servicekit.runtime.rules.rtypes import Type
 
@@ -28,25 +28,27 @@ class EvalError(Exception):
 
 
 class Env:
-    """The state of one evaluation: values, rows in scope, clock, user and step count."""
+    """The state of one evaluation: values, rows in scope, clock, user and step count.
+
+    ``now`` is fixed once per evaluation, on first use, so every ``NOW()`` agrees.
+    """
 
     __slots__ = (
         "values",
         "rows",
-        "now",
-        "today",
+        "_now",
+        "_local",
         "tz",
         "user",
         "previous",
         "steps",
         "max_steps",
-        "cache",
     )
 
     def __init__(
         self,
         values: Mapping[str, Any],
-        now: datetime,
+        now: datetime | None,
         tz: tzinfo,
         user: Mapping[str, Any] | None,
         previous: Mapping[str, Any] | None,
@@ -54,14 +56,24 @@ class Env:
     ) -> None:
         self.values = values
         self.rows: list[Mapping[str, Any]] = []
-        self.now = now.astimezone(tz)
-        self.today = self.now.date()
+        self._now = now
+        self._local: datetime | None = None
         self.tz = tz
         self.user = user or {}
         self.previous = previous
         self.steps = 0
         self.max_steps = max_steps
-        self.cache: dict[int, Any] = {}
+
+    @property
+    def now(self) -> datetime:
+        if self._local is None:
+            moment = self._now or datetime.now(UTC)
+            self._local = moment.astimezone(self.tz)
+        return self._local
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
 
     def charge(self, amount: int) -> None:
         """Spend ``amount`` steps; past the budget the evaluation stops with a RuleError."""
@@ -145,6 +157,46 @@ def coerce(item: Mapping[str, Any] | None, raw: Any, tz: tzinfo, forms: Mapping[
     return v.text_value(raw if isinstance(raw, str) else str(raw))
 
 
+_NUMBER_KINDS = ("integer", "decimal", "number")
+_TEXT_KINDS = ("text", "long_text", "rich_text", "auto_number", "select")
+
+
+def coercer(item: Mapping[str, Any] | None, forms: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A converter for one field's non-null JSON values, with fast paths for common types."""
+    kind = str(item.get("type")) if item else "text"
+    if kind == "formula" and item:
+        kind = str(item.get("result_type", "text"))
+    utc = v.zone("UTC")
+
+    def general(raw: Any) -> Any:
+        return coerce(item, raw, utc, forms)
+
+    if kind in _NUMBER_KINDS:
+
+        def number(raw: Any) -> Any:
+            kind_of = type(raw)
+            if kind_of is Decimal and raw.is_finite():
+                return v.checked(raw)
+            if kind_of is int and -(10**30) < raw < 10**30:
+                return Decimal(raw)
+            return general(raw)
+
+        return number
+    if kind in _TEXT_KINDS:
+
+        def text(raw: Any) -> Any:
+            if type(raw) is str and 0 < len(raw) <= MAX_TEXT_LENGTH:
+                return raw
+            return general(raw)
+
+        return text
+    if kind == "boolean":
+        return lambda raw: raw if type(raw) is bool else general(raw)
+    if kind == "date":
+        return lambda raw: raw if type(raw) is date else general(raw)
+    return general
+
+
 def user_value(user: Mapping[str, Any], name: str) -> Any:
     raw = user.get(name)
     if name == "id":
@@ -169,6 +221,8 @@ class _Compiler:
         self.forms = forms
         # Field definitions of the rows at each aggregate level (index 0 is the record).
         self.scopes: list[tuple[dict[str, Any], ...]] = [self.fields]
+        # Values of calls folded at compile time (pure functions of literals), by node id.
+        self.constants: dict[int, Any] = {}
 
     def info_of(self, node: n.Node) -> Info:
         return self.info[id(node)]
@@ -191,20 +245,19 @@ class _Compiler:
         info = self.info_of(node)
         key, level = info.key or "", info.level
         defs = self.scopes[level] if level < len(self.scopes) else ()
-        item = find_in(defs, key) or _system_field(key)
-        forms = self.forms
+        convert = coercer(find_in(defs, key) or _system_field(key), self.forms)
         if level == 0:
 
             def read(env: Env) -> Any:
                 raw = env.values.get(key)
-                return None if raw is None else coerce(item, raw, env.tz, forms)
+                return None if raw is None else convert(raw)
 
             return read
         index = level - 1
 
         def read_row(env: Env) -> Any:
             raw = env.rows[index].get(key)
-            return None if raw is None else coerce(item, raw, env.tz, forms)
+            return None if raw is None else convert(raw)
 
         return read_row
 
@@ -220,16 +273,15 @@ class _Compiler:
             return lambda env: user_value(env.user, name)
         target_type: Type = self.info_of(node.target).type
         name = self.info_of(node).key or name
-        item = find_in(target_type.fields, name)
+        convert = coercer(find_in(target_type.fields, name), self.forms)
         target = self.compile(node.target)
-        forms = self.forms
 
         def read(env: Env) -> Any:
             record = target(env)
-            if not isinstance(record, Mapping):
+            if type(record) is not dict and not isinstance(record, Mapping):
                 return None
             raw = record.get(name)
-            return None if raw is None else coerce(item, raw, env.tz, forms)
+            return None if raw is None else convert(raw)
 
         return read
 
@@ -265,8 +317,14 @@ class _Compiler:
         parts = [self.compile(o) for o in node.operands]
         op = node.ops[0]
         if op == "and":
+            if len(parts) == 2:
+                a, b = parts
+                return lambda env: a(env) is True and b(env) is True
             return lambda env: all(p(env) is True for p in parts)
         if op == "or":
+            if len(parts) == 2:
+                a, b = parts
+                return lambda env: a(env) is True or b(env) is True
             return lambda env: any(p(env) is True for p in parts)
         if op == "&":
             return self._concat(parts)
@@ -299,12 +357,62 @@ class _Compiler:
                 return found != negate
 
             return member
+        fast = self._compare_literal(node, left)
+        if fast is not None:
+            return fast
         if op == "=":
             return lambda env: equal(left(env), right(env), env.tz)
         if op == "!=":
             return lambda env: not equal(left(env), right(env), env.tz)
         accept = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (1, 0)}[op]
         return lambda env: order(left(env), right(env), env.tz) in accept
+
+    def _compare_literal(self, node: n.Compare, left: Fn) -> Fn | None:
+        """Fast forms for ``field <op> literal`` of one plain type (the common guard)."""
+        kind = self.info_of(node.left).type.kind
+        if kind not in ("number", "text", "choice", "boolean", "date", "duration"):
+            return None
+        op, right = node.op, node.right
+        if id(right) in self.constants and self.info_of(right).type.kind == kind:
+            constant = self.constants[id(right)]
+            if constant is not None and op not in ("in", "not in"):
+                right = n.Literal(constant, kind, line=1, column=1, end_column=1)
+        if kind in ("date", "duration") and not (
+            isinstance(right, n.Literal) and right.kind == kind
+        ):
+            return None
+        if op in ("in", "not in") and isinstance(right, n.ListLiteral):
+            if not all(isinstance(i, n.Literal) for i in right.items):
+                return None
+            items = frozenset(i.value for i in right.items)  # type: ignore[attr-defined]
+            if op == "in":
+                return lambda env: left(env) in items
+            return lambda env: left(env) not in items
+        if not isinstance(right, n.Literal) or right.value is None:
+            return None
+        if (
+            kind == "number"
+            and right.kind != "number"
+            or kind == "boolean"
+            and op
+            not in (
+                "=",
+                "!=",
+            )
+        ):
+            return None
+        value = right.value
+        if op == "=":
+            return lambda env: left(env) == value
+        if op == "!=":
+            return lambda env: left(env) != value
+        if op == "<":
+            return lambda env: (x := left(env)) is not None and x < value
+        if op == "<=":
+            return lambda env: (x := left(env)) is not None and x <= value
+        if op == ">":
+            return lambda env: (x := left(env)) is not None and x > value
+        return lambda env: (x := left(env)) is not None and x >= value
 
     def _isnull(self, node: n.IsNull) -> Fn:
         operand = self.compile(node.operand)

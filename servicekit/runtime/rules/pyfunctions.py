@@ -18,6 +18,36 @@ if TYPE_CHECKING:
 Fn = Callable[[Env], Any]
 
 
+# Functions whose value depends only on their arguments (not the clock, zone or user);
+# a call of one with literal arguments is computed once, when the rule is compiled.
+_PURE = frozenset(
+    {
+        "DATE",
+        "ROUND",
+        "ROUNDUP",
+        "ROUNDDOWN",
+        "INT",
+        "CEILING",
+        "FLOOR",
+        "ABS",
+        "MOD",
+        "POWER",
+        "UPPER",
+        "LOWER",
+        "TRIM",
+        "LEN",
+        "LEFT",
+        "RIGHT",
+        "MID",
+        "VALUE",
+        "MINUTES",
+        "HOURS",
+        "DAYS",
+    }
+)
+_NOT_FOLDED = object()
+
+
 def compile_call(c: _Compiler, node: n.Call) -> Fn:
     """The closure for one call of a function."""
     name = node.name
@@ -34,6 +64,18 @@ def compile_call(c: _Compiler, node: n.Call) -> Fn:
     if name == "CHANGED" or name == "PREVIOUS":
         return _previous(c, node)
     impl, null_ok = _STRICT[name]
+    if name in _PURE and all(isinstance(a, n.Literal) for a in node.args):
+        literals = [a(None) for a in args]  # type: ignore[arg-type]
+        try:
+            if not null_ok and any(x is None for x in literals):
+                folded = None
+            else:
+                folded = impl(None, *literals)
+        except Exception:  # noqa: BLE001 - the same call raises again, guarded, when evaluated
+            folded = _NOT_FOLDED
+        if folded is not _NOT_FOLDED:
+            c.constants[id(node)] = folded
+            return lambda env: folded
     if null_ok:
         return lambda env: impl(env, *[a(env) for a in args])
 

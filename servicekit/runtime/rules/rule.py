@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -64,12 +64,13 @@ class Rule:
         tz: str | tzinfo | None,
         max_steps: int,
     ) -> pyback.Env:
-        if values is not None and not isinstance(values, Mapping):
+        if values is None:
+            values = {}
+        elif type(values) is not dict and not isinstance(values, Mapping):
             raise RuleError("values must be a mapping of field keys to values")
-        moment = now or datetime.now(UTC)
-        if moment.tzinfo is None:
+        if now is not None and now.tzinfo is None:
             raise RuleError("now must be an aware datetime")
-        return pyback.Env(values or {}, moment, zone(tz), user, previous, max_steps)
+        return pyback.Env(values, now, zone(tz), user, previous, max_steps)
 
     def evaluate(
         self,
@@ -84,6 +85,30 @@ class Rule:
         """Evaluate against one record's ``values`` (JSON-shaped); see the module docs."""
         env = self._env(values, now, user, previous, tz, max_steps)
         return _guarded(self._fn, env)
+
+    def evaluate_batch(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        now: datetime | None = None,
+        user: Mapping[str, Any] | None = None,
+        tz: str | tzinfo | None = None,
+        max_steps: int = MAX_STEPS,
+    ) -> list[Any]:
+        """Evaluate against many records (a list view, an automation run) with one clock.
+
+        ``now`` is fixed once for the whole batch; each record gets its own step budget.
+        """
+        env = self._env({}, now, user, None, tz, max_steps)
+        fn = self._fn
+        out = []
+        for values in records:
+            if type(values) is not dict and not isinstance(values, Mapping):
+                raise RuleError("values must be a mapping of field keys to values")
+            env.values = values
+            env.steps = 0
+            out.append(_guarded(fn, env))
+        return out
 
     def evaluate_with_steps(
         self, values: Mapping[str, Any] | None = None, **kwargs: Any

@@ -19,6 +19,7 @@ from decimal import (
     Decimal,
     DecimalException,
 )
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +38,11 @@ def zone(tz: str | tzinfo | None) -> tzinfo:
     """The time zone for ``tz`` (a name or a tzinfo); unknown names are a :class:`RuleError`."""
     if isinstance(tz, tzinfo):
         return tz
+    return _named_zone(tz)
+
+
+@lru_cache(maxsize=64)
+def _named_zone(tz: str | None) -> tzinfo:
     try:
         return ZoneInfo(tz or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError) as exc:

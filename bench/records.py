@@ -1,0 +1,318 @@
+"""Benchmark: record lists and saves through ServiceKit against hand-written equivalents.
+
+    python bench/records.py [--rows 1000000] [--db sqlite|postgresql|both] [--repeat 7]
+
+For each database it fills the after-sales work-order table with ``--rows`` records, then
+times, interleaved and in the same process, each ServiceKit path against its baseline:
+
+  list-first   the list query ServiceKit builds (filter on the indexed ``priority`` select,
+               newest first, 50 rows) vs the same query written by hand in SQL
+  list-deep    the same, 10,000 rows deep through the cursor vs a hand-written keyset query
+  create       RecordStore.create (validate, formulas, number, insert, event row) vs a
+               hand-written SQLAlchemy insert of the same row, number and event
+
+Both sides must return the same rows. It prints the median time of each and the ratio
+(ServiceKit / baseline); the target is at most 1.5. PostgreSQL needs
+SERVICEKIT_BENCH_POSTGRES_URL (or SERVICEKIT_TEST_POSTGRES_URL) with a role that may create
+databases. Results belong in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from servicekit import create_app  # noqa: E402
+from servicekit.platform.db import get_db, normalize_url  # noqa: E402
+from servicekit.platform.dbsetup import upgrade_database  # noqa: E402
+from servicekit.platform.models import Event  # noqa: E402
+from servicekit.platform.packages import install_package  # noqa: E402
+from servicekit.platform.registry import get_registry  # noqa: E402
+from servicekit.platform.storage import next_number  # noqa: E402
+from servicekit.runtime.forms import Actor, Context, form_access, load_form_runtime  # noqa: E402
+from servicekit.runtime.forms.query import ListRequest, _encode_cursor, list_records  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+ADMIN = Actor(id=None, is_admin=True, rule_user={"id": None, "roles": []})
+PRIORITIES = ["urgent"] + ["high"] * 3 + ["normal"] * 8
+FAULTS = ["electrical", "mechanical", "software", "installation", "maintenance"]
+
+
+def _median_pair(
+    first: Callable[[], Any], second: Callable[[], Any], repeat: int
+) -> tuple[float, float]:
+    """Median seconds of each callable, run alternately so drift hits both alike."""
+    a, b = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        first()
+        a.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        second()
+        b.append(time.perf_counter() - start)
+    return statistics.median(a), statistics.median(b)
+
+
+def _fill(app: Any, rows: int) -> None:
+    """Bulk-load ``rows`` work orders (plain inserts: this is set-up, not measured)."""
+    rng = random.Random(7)
+    with get_db(app).sessions() as session:
+        runtime = load_form_runtime(session, "after_sales", "work_order")
+        table = runtime.source.table
+        customers = session.scalars(select(runtime.source.lookup("customer").table.c.id)).all()
+        existing = session.scalar(select(func.count()).select_from(table)) or 0
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    batch: list[dict[str, Any]] = []
+    engine = get_db(app).engine
+    for index in range(existing, rows):
+        moment = start + timedelta(seconds=index * 60)
+        batch.append(
+            {
+                "number": f"BENCH-{index:08d}",
+                "customer": rng.choice(customers),
+                "fault_type": rng.choice(FAULTS),
+                "priority": rng.choice(PRIORITIES),
+                "description": f"故障描述 {index}",
+                "labor_cost": Decimal(rng.randint(0, 900)),
+                "total_cost": None,
+                "created_at": moment,
+                "updated_at": moment,
+                "version": 1,
+                "deleted": False,
+            }
+        )
+        if len(batch) == 20_000:
+            with engine.begin() as connection:
+                connection.execute(table.insert(), batch)
+            batch.clear()
+    if batch:
+        with engine.begin() as connection:
+            connection.execute(table.insert(), batch)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+
+
+def _hand_list(app: Any, cursor: tuple[datetime, int] | None) -> list[int]:
+    """The baseline: the list query written by hand."""
+    with get_db(app).sessions() as session:
+        table = load_form_runtime(session, "after_sales", "work_order").source.table
+        sql = (
+            f"SELECT * FROM {table.name} WHERE deleted = :no AND priority = :p "
+            + ("AND (created_at < :c OR (created_at = :c AND id < :i)) " if cursor else "")
+            + "ORDER BY created_at DESC, id DESC LIMIT 51"
+        )
+        params: dict[str, Any] = {"no": False, "p": "urgent"}
+        if cursor:
+            params.update(
+                c=table.c.created_at.type.process_bind_param(cursor[0], session.get_bind().dialect),
+                i=cursor[1],
+            )
+        rows = session.execute(text(sql), params).mappings().all()
+        page = [dict(row) for row in rows[:50]]
+        return [row["id"] for row in page]
+
+
+def _servicekit_list(app: Any, cursor: tuple[datetime, int] | None) -> list[int]:
+    clock = app.extensions["servicekit.clock"]
+    with get_db(app).sessions() as session:
+        runtime = load_form_runtime(session, "after_sales", "work_order")
+        access = form_access(runtime.form, ADMIN)
+        request = ListRequest(
+            filter='priority = "urgent"',
+            sort="created_at",
+            descending=True,
+            limit=50,
+            cursor=_encode_cursor(*cursor) if cursor else None,
+        )
+        page = list_records(session, runtime, access, request, now=clock.now(), tz=TZ)
+        return [row["id"] for row in page.rows]
+
+
+def _deep_cursor(app: Any) -> tuple[datetime, int]:
+    with get_db(app).sessions() as session:
+        table = load_form_runtime(session, "after_sales", "work_order").source.table
+        matching = (table.c.deleted.is_(False), table.c.priority == "urgent")
+        total = session.scalar(select(func.count()).select_from(table).where(*matching)) or 0
+        # 10,000 rows deep, or half-way down a smaller table.
+        depth = min(10_000, total // 2)
+        row = session.execute(
+            select(table.c.created_at, table.c.id)
+            .where(*matching)
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .offset(depth - 1)
+            .limit(1)
+        ).one()
+        return row.created_at, row.id
+
+
+def _values(customer: int) -> dict[str, Any]:
+    return {
+        "customer": customer,
+        "fault_type": "electrical",
+        "priority": "high",
+        "description": "压缩机不启动",
+        "labor_cost": Decimal("120.00"),
+    }
+
+
+def _servicekit_create(app: Any, customer: int) -> None:
+    clock = app.extensions["servicekit.clock"]
+    with get_db(app).transaction() as session:
+        runtime = load_form_runtime(session, "after_sales", "work_order")
+        runtime.store.create(
+            session, _values(customer), Context(now=clock.now(), tz=TZ), actor_id=None
+        )
+
+
+def _hand_create(app: Any, customer: int) -> None:
+    clock = app.extensions["servicekit.clock"]
+    with get_db(app).transaction() as session:
+        runtime = load_form_runtime(session, "after_sales", "work_order")
+        table = runtime.source.table
+        values = _values(customer)
+        if values["labor_cost"] < 0 or not values["description"]:
+            raise ValueError("invalid")
+        now = clock.now()
+        number = next_number(
+            session, "after_sales.work_order", runtime.form.numbering or {}, now.astimezone(TZ)
+        )
+        record_id = session.execute(
+            table.insert().values(
+                **values,
+                total_cost=values["labor_cost"],
+                number=number,
+                created_at=now,
+                updated_at=now,
+                version=1,
+                deleted=False,
+            )
+        ).inserted_primary_key[0]
+        session.add(
+            Event(
+                app_key="after_sales",
+                form_key="work_order",
+                record_id=record_id,
+                kind="record.created",
+                at=now,
+                changes={"version": 1, "fields": {k: [None, str(v)] for k, v in values.items()}},
+            )
+        )
+
+
+def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
+    app = create_app(
+        {
+            "SERVICEKIT_DATABASE_URL": url,
+            "SERVICEKIT_INSTANCE_PATH": str(instance),
+            "SERVICEKIT_SECRET_KEY": "bench",
+            "SERVICEKIT_ASSETS": "local",
+        }
+    )
+    upgrade_database(app)
+    with get_db(app).transaction() as session:
+        install_package(
+            session,
+            ROOT / "sample_apps" / "after_sales",
+            get_registry(app),
+            now=app.extensions["servicekit.clock"].now(),
+            tz=TZ,
+        )
+    started = time.perf_counter()
+    _fill(app, rows)
+    print(f"  loaded {rows:,} work orders in {time.perf_counter() - started:.0f} s", flush=True)
+    results = []
+    for name, cursor in (("list-first", None), ("list-deep", _deep_cursor(app))):
+        ours, theirs = _servicekit_list(app, cursor), _hand_list(app, cursor)
+        if ours != theirs:
+            raise SystemExit(f"{name}: ServiceKit and the baseline disagree")
+        a, b = _median_pair(
+            lambda c=cursor: _servicekit_list(app, c), lambda c=cursor: _hand_list(app, c), repeat
+        )
+        results.append((name, a, b))
+    with get_db(app).sessions() as session:
+        customer = session.scalar(
+            select(load_form_runtime(session, "after_sales", "customer").source.table.c.id).limit(1)
+        )
+    a, b = _median_pair(
+        lambda: _servicekit_create(app, customer), lambda: _hand_create(app, customer), repeat
+    )
+    results.append(("create", a, b))
+    get_db(app).dispose()
+    return results
+
+
+def _postgres_database() -> tuple[str, Callable[[], None]] | None:
+    admin_url = os.environ.get("SERVICEKIT_BENCH_POSTGRES_URL") or os.environ.get(
+        "SERVICEKIT_TEST_POSTGRES_URL"
+    )
+    if not admin_url:
+        return None
+    admin = make_url(normalize_url(admin_url))
+    name = f"sk_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(f"| database | case | ServiceKit ms | baseline ms | ratio |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        targets: list[tuple[str, str, Callable[[], None] | None]] = []
+        if args.db in ("sqlite", "both"):
+            targets.append(("SQLite", f"sqlite:///{folder}/bench.db", None))
+        if args.db in ("postgresql", "both"):
+            made = _postgres_database()
+            if made is None:
+                print("(PostgreSQL skipped: set SERVICEKIT_BENCH_POSTGRES_URL)", file=sys.stderr)
+            else:
+                targets.append(("PostgreSQL", made[0], made[1]))
+        for label, url, drop in targets:
+            print(f"{label}:", file=sys.stderr, flush=True)
+            try:
+                for case, ours, theirs in run(url, args.rows, args.repeat, Path(folder) / label):
+                    print(
+                        f"| {label} | {case} | {ours * 1000:.2f} | {theirs * 1000:.2f} | "
+                        f"{ours / theirs:.2f} |",
+                        flush=True,
+                    )
+            finally:
+                if drop:
+                    drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -288,7 +288,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"| database | case | ServiceKit ms | baseline ms | ratio |")
+    print("| database | case | ServiceKit ms | baseline ms | ratio |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         targets: list[tuple[str, str, Callable[[], None] | None]] = []

@@ -194,6 +194,8 @@ def coercer(item: Mapping[str, Any] | None, forms: Mapping[str, Any]) -> Callabl
         return lambda raw: raw if type(raw) is bool else general(raw)
     if kind == "date":
         return lambda raw: raw if type(raw) is date else general(raw)
+    if kind == "lookup":
+        return lambda raw: raw if type(raw) is dict else general(raw)
     return general
 
 
@@ -347,6 +349,9 @@ class _Compiler:
 
     def _compare(self, node: n.Compare) -> Fn:
         left, right, op = self.compile(node.left), self.compile(node.right), node.op
+        fast = self._compare_literal(node, left)
+        if fast is not None:
+            return fast
         if op in ("in", "not in"):
             negate = op == "not in"
 
@@ -357,9 +362,6 @@ class _Compiler:
                 return found != negate
 
             return member
-        fast = self._compare_literal(node, left)
-        if fast is not None:
-            return fast
         if op == "=":
             return lambda env: equal(left(env), right(env), env.tz)
         if op == "!=":

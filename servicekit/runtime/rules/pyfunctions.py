@@ -76,6 +76,25 @@ def compile_call(c: _Compiler, node: n.Call) -> Fn:
         if folded is not _NOT_FOLDED:
             c.constants[id(node)] = folded
             return lambda env: folded
+    # One- and two-argument calls are the common case; spare them the argument list.
+    if len(args) == 1:
+        (one,) = args
+        if null_ok:
+            return lambda env: impl(env, one(env))
+        return lambda env: None if (x := one(env)) is None else impl(env, x)
+    if len(args) == 2:
+        first, second = args
+        if null_ok:
+            return lambda env: impl(env, first(env), second(env))
+
+        def pair(env: Env) -> Any:
+            x = first(env)
+            if x is None:
+                return None
+            y = second(env)
+            return None if y is None else impl(env, x, y)
+
+        return pair
     if null_ok:
         return lambda env: impl(env, *[a(env) for a in args])
 

@@ -1,4 +1,4 @@
-"""Fixtures for the rule-language tests: record stores on SQLite and PostgreSQL, hypothesis profiles.
+"""Fixtures for the rule-language tests: record stores on SQLite and PostgreSQL.
 
 The databases live for the whole session (each case runs in a rolled-back transaction),
 so hundreds of golden and property cases stay fast.
@@ -6,12 +6,10 @@ so hundreds of golden and property cases stay fast.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
 from servicekit.platform.db import make_engine, normalize_url
 from servicekit.runtime.rules.sqlite_functions import install_sqlite_functions
@@ -22,10 +20,6 @@ from tests.conftest import (
     _drop_postgres_database,
 )
 from tests.runtime.rules.support import RecordStore, make_store
-
-settings.register_profile("ci", derandomize=True, max_examples=2000, deadline=None, print_blob=True)
-settings.register_profile("rules-local", max_examples=200, deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") else "rules-local")
 
 
 def _sqlite_hook(connection: object, dialect: str) -> None:

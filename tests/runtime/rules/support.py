@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
 
 from servicekit.platform.metadata.forms import FormDef
@@ -18,6 +20,12 @@ from servicekit.runtime.rules import values as v
 from servicekit.runtime.rules.rule import Rule
 
 GOLDEN = Path(__file__).parent / "golden"
+
+settings.register_profile("ci", derandomize=True, max_examples=2000, deadline=None, print_blob=True)
+settings.register_profile("rules-local", max_examples=200, deadline=None)
+# Applied per test (as a parent) rather than loaded globally, so that other packages'
+# hypothesis tests keep their own settings when the whole suite runs.
+RULES_PROFILE = settings.get_profile("ci" if os.environ.get("CI") else "rules-local")
 
 
 def golden_form() -> dict[str, Any]:

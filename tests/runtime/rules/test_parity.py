@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from servicekit.runtime.rules import RuleError, compile_rule
-from tests.runtime.rules.support import RecordStore, golden_form
+from tests.runtime.rules.support import RULES_PROFILE, RecordStore, golden_form
 
 FORM = golden_form()
 NOW = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)
@@ -288,11 +288,12 @@ records = st.fixed_dictionaries(
 
 
 @settings(
+    RULES_PROFILE,
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.filter_too_much,
         HealthCheck.data_too_large,
-    ]
+    ],
 )
 @given(source=booleans(2), values=records)
 def test_python_and_sql_agree(store: RecordStore, source: str, values: dict[str, Any]) -> None:

@@ -46,6 +46,9 @@ def authenticate_request(request: Request) -> User:
             session.rollback()
             raise _unauthorized(_("The API token is not valid or was revoked."), "invalid_token")
         session.commit()
+        # The token's user is this request's user (language, templates) without a sign-in:
+        # flask-login reads ``g._login_user`` and no session cookie is written.
+        g._login_user = user
         g.api_user, g.api_token_auth = user, True
         return user
     if current_user.is_authenticated:

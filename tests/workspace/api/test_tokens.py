@@ -107,3 +107,24 @@ def test_cookie_sessions_need_csrf_for_writes_but_tokens_do_not(demo, client, au
     secret = token_for(demo, make_user(demo, "wang"))
     fresh = demo.test_client()
     assert fresh.post(RECORDS, json=body, headers=_bearer(secret)).status_code == 201
+
+
+def test_problems_speak_the_token_users_language(demo, client) -> None:
+    from servicekit.platform.accounts import get_user_by_login, update_user
+    from tests.workspace.api.conftest import token_for
+
+    chinese = token_for(demo, make_user(demo, "chen", "viewer"))
+    english_id = make_user(demo, "emma", "viewer")
+    with get_db(demo).transaction() as session:
+        update_user(get_user_by_login(session, "emma"), locale="en", timezone="Asia/Shanghai")
+    english = token_for(demo, english_id)
+    url = f"{RECORDS}/999999"
+    assert client.get(url, headers=_bearer(chinese)).get_json()["detail"] == "没有这条记录。"
+    answer = demo.test_client().get(url, headers=_bearer(english))
+    assert answer.get_json()["detail"] == "There is no such record."
+    assert "Set-Cookie" not in answer.headers
+
+
+def test_the_profile_page_links_to_the_tokens(demo, client, auth) -> None:
+    auth.login("admin")
+    assert 'href="/profile/tokens/"' in client.get("/profile/").get_data(as_text=True)

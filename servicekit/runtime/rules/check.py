@@ -390,15 +390,15 @@ class _Checker:
             inner = scope.child(item.fields, scope.prefix + prefix if prefix != "." else "")
             self.note(node, NUMBER, level=inner.level)
         body = list(args[1:])
-        if name == "JOIN" and (not rows or len(body) == 1):
-            if rows and len(body) == 1:
-                pass
-            else:
-                for extra in body:
-                    self._expect(extra, scope, ("text", "choice"), "the separator of JOIN")
-                if name == "JOIN" and item.kind not in ("text", "choice", "number", "null"):
-                    self.error(args[0], f"JOIN needs a list of text or numbers, not {first}")
-                return self._aggregate_result(node, TEXT, rows)
+        if name == "JOIN" and not rows:
+            # JOIN(list, separator): the list's own items are joined.
+            for extra in body[:1]:
+                self._expect(extra, scope, ("text", "choice"), "the separator of JOIN")
+            if len(body) > 1:
+                return self.error(node, "JOIN over a list takes the list and a separator")
+            if item.kind not in ("text", "choice", "number", "null"):
+                self.error(args[0], f"JOIN needs a list of text or numbers, not {first}")
+            return self._aggregate_result(node, TEXT, rows)
         if rows:
             conditions = {"COUNTIF": [0], "SUMIF": [0]}.get(name, [])
             values: list[Type] = []
@@ -409,7 +409,7 @@ class _Checker:
                     self.boolean(expr, inner, f"the condition of {name}")
                 else:
                     values.append(self.visit(expr, inner))
-            if name in ("SUM", "AVERAGE", "SUMIF", "MIN", "MAX") and not values:
+            if name in ("SUM", "AVERAGE", "SUMIF", "MIN", "MAX", "JOIN") and not values:
                 return self.error(
                     node, f"{name} over rows needs an expression per row, as in {name}(rows, qty)"
                 )

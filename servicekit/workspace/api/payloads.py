@@ -217,8 +217,13 @@ def record_json(
     visible = {key: value for key, value in values.items() if key not in access.hidden}
     schema = values_schema(runtime.form, form_version(runtime), tz)()
     title = None
-    if runtime.form.title:
-        expanded = runtime.store.rule_values(session, values)
+    if runtime.logic.title is not None:
+        # Following lookups costs a query each; do it only when the title reads through one.
+        lookups = {item.key for item in runtime.form.lookups}
+        followed = {path.split(".")[0] for path in runtime.logic.title.fields if "." in path}
+        expanded = (
+            runtime.store.rule_values(session, values) if followed & lookups else dict(values)
+        )
         expanded.update(id=system["id"], number=system["number"])
         title = runtime.logic.render_title(expanded, context)
     return {

@@ -36,6 +36,7 @@ from servicekit.runtime.forms import (
     load_form_runtime,
 )
 from servicekit.runtime.forms.query import MAX_LIMIT, ListRequest, QueryError, list_records
+from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.workspace import get_file_store
 from servicekit.workspace.api.auth import api_user, authenticate_request
 from servicekit.workspace.api.openapi import openapi_document
@@ -252,6 +253,7 @@ def list_view(app_key: str, form_key: str) -> Response:
     )
     if list_request.filter and len(list_request.filter) > 8192:
         raise ApiProblem(400, _("The filter is too long."))
+    _refuse_hidden(runtime, access, list_request)
     try:
         page = list_records(session, runtime, access, list_request, now=_now(), tz=_tz())
     except QueryError as exc:
@@ -270,6 +272,33 @@ def list_view(app_key: str, form_key: str) -> Response:
         args["cursor"] = page.next_cursor
         response.headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
     return response
+
+
+def _refuse_hidden(runtime: FormRuntime, access: FormAccess, list_request: ListRequest) -> None:
+    """Filtering or sorting on a hidden field would reveal its values; refuse it."""
+    used: set[str] = set()
+    if access.field_right(list_request.sort) == "hidden":
+        used.add(list_request.sort)
+    if list_request.filter and access.hidden:
+        try:
+            rule = compile_rule(
+                list_request.filter,
+                [f.raw for f in runtime.form.fields],
+                forms=runtime.app.fields,
+                expect="boolean",
+            )
+        except RuleError:
+            return  # the list query reports the problems with their positions
+        used |= {path.split(".")[0] for path in rule.fields} & access.hidden
+    if used:
+        raise ApiProblem(
+            400,
+            _("Unknown field: this form has no field with this key.")
+            + " "
+            + ", ".join(sorted(used)),
+            kind="bad-query",
+            extra={"problems": []},
+        )
 
 
 def _row_values(runtime: FormRuntime, row: dict[str, Any]) -> dict[str, Any]:

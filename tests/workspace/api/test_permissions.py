@@ -105,3 +105,17 @@ def test_attachments_follow_their_records_scope(demo, admin_api, clerk_api) -> N
     response = admin_api.get(uploaded["url"])
     assert response.status_code == 200 and response.data == PDF
     response.close()
+
+
+def test_hidden_fields_cannot_be_probed_by_filter_or_sort(demo, admin_api, clerk_api) -> None:
+    mine = _create(clerk_api, subject="mine")
+    admin_api.patch(
+        f"{BASE}/records/{mine['id']}",
+        json={"values": {"secret": "vip"}},
+        headers={"If-Match": '"1"'},
+    )
+    assert admin_api.get(f'{BASE}/records?filter=secret = "vip"').status_code == 200
+    probe = clerk_api.get(f'{BASE}/records?filter=secret = "vip"')
+    assert probe.status_code == 400 and "secret" in probe.get_json()["detail"]
+    assert clerk_api.get(f"{BASE}/records?sort=-secret").status_code == 400
+    assert clerk_api.get(f'{BASE}/records?filter=subject = "mine"').status_code == 200

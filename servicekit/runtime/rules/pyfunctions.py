@@ -255,6 +255,8 @@ def _aggregate(c: _Compiler, node: n.Call) -> Fn:
             x for x in ((r[0] for r in items_of(env)) if rows else items_of(env)) if x is not None
         ]
 
+    if name == "SUM" and rows and len(body) == 1:
+        return _row_sum(source, body[0], level, cost, c.info_of(node).type.kind == "duration")
     if name == "SUM":
         return lambda env: _total(values_of(env))
     if name == "AVERAGE":
@@ -271,6 +273,31 @@ def _aggregate(c: _Compiler, node: n.Call) -> Fn:
         return pick(found) if found else None
 
     return extreme
+
+
+def _row_sum(source: Fn, expr: Fn, level: int, cost: int, duration: bool) -> Fn:
+    """``SUM(rows, expr)`` without intermediate lists: the most common aggregate."""
+    index = level - 1
+
+    def row_sum(env: Env) -> Any:
+        data = source(env)
+        total: Any = timedelta() if duration else Decimal(0)
+        if not data:
+            return total
+        env.charge(len(data) * cost)
+        scopes = env.rows
+        scopes.append({})
+        try:
+            for row in data:
+                scopes[index] = row
+                value = expr(env)
+                if value is not None:
+                    total = total + value if duration else v.add(total, value)
+        finally:
+            scopes.pop()
+        return total
+
+    return row_sum
 
 
 def _total(values: list[Any]) -> Any:

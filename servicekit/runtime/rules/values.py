@@ -27,7 +27,6 @@ from servicekit.runtime.rules.errors import LimitError, RuleError
 from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_NUMBER_DIGITS, MAX_TEXT_LENGTH
 
 CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP, Emax=200, Emin=-200)
-_LIMIT = Decimal(10) ** MAX_NUMBER_DIGITS
 DIVISION_PLACES = Decimal("1e-10")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _ISO_DURATION = re.compile(r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
@@ -52,7 +51,8 @@ def _named_zone(tz: str | None) -> tzinfo:
 # -- numbers -----------------------------------------------------------------------------
 def checked(value: Decimal) -> Decimal:
     """``value`` if it is within the language's range, else a :class:`RuleError`."""
-    if abs(value) >= _LIMIT:
+    # adjusted() is the exponent of the leading digit: cheaper than building abs(value).
+    if value.adjusted() >= MAX_NUMBER_DIGITS and value:
         raise RuleError(f"a number grew past {MAX_NUMBER_DIGITS} digits")
     return value
 

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from servicekit.platform.db import get_session
 from servicekit.platform.models import Attachment
@@ -67,6 +68,15 @@ def _authenticate() -> None:
 def _problem(error: ApiProblem) -> Response:
     get_session().rollback()
     return error.response()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_problem(_error: CSRFError) -> Response:
+    return problem_response(
+        400,
+        _("Send the CSRF token in an X-CSRFToken header, or use an API token instead."),
+        kind="csrf",
+    )
 
 
 @bp.errorhandler(HTTPException)
@@ -537,6 +547,24 @@ def _may_read_attachment(session: Session, attachment: Attachment) -> bool:
         # Not saved with a record yet: only the person who uploaded it may fetch it.
         return attachment.created_by == user.id
     return _in_scope(session, runtime, access, attachment.record_id, "read")
+
+
+@bp.route("/<path:unknown>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@public
+def unknown_view(unknown: str) -> Response:
+    """Any other URL under the API: 404 (or 405 for a known URL) as problem details."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _args = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != "api.unknown_view":
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise ApiProblem(404, _("There is no such API address."))
 
 
 # --- description --------------------------------------------------------------------------

@@ -33,9 +33,9 @@ _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.\-]{1,64})")
 def _title(scope: FormScope, record: Any) -> str:
     store = scope.runtime.store
     try:
-        title = scope.runtime.logic.render_title(
-            store.rule_values(scope.session, record.values), scope.context()
-        )
+        values = store.rule_values(scope.session, record.values)
+        values.update(id=record.id, number=record.number)
+        title = scope.runtime.logic.render_title(values, scope.context())
     except Exception:  # noqa: BLE001 - a title that cannot render falls back to the number
         title = None
     return (title or "").strip() or record.number or f"#{record.id}"

@@ -65,7 +65,9 @@ class ImportOutcome:
         return len({(p["sheet"], p["row"]) for p in self.problems if p["row"]})
 
 
-def problem(sheet: str, row: int | None, column: str, template: str, **params: Any) -> dict:
+def problem(
+    sheet: str, row: int | None, column: str, template: str, /, **params: Any
+) -> dict[str, Any]:
     """A problem as stored on the import job and shown to the person."""
     return {"sheet": sheet, "row": row, "column": column, "template": template, "params": params}
 

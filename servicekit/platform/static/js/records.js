@@ -103,6 +103,17 @@
     }
   });
 
+  // A lookup's suggestions close when the person moves on.
+  document.addEventListener("focusin", function (event) {
+    document.querySelectorAll(".sk-lookup-results").forEach(function (list) {
+      if (!list.closest(".sk-lookup").contains(event.target)) list.innerHTML = "";
+    });
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest(".sk-lookup")) return;
+    document.querySelectorAll(".sk-lookup-results").forEach(function (list) { list.innerHTML = ""; });
+  });
+
   document.addEventListener("input", function (event) {
     var text = event.target.closest("[data-lookup-text]");
     if (text && text.value === "") {

@@ -77,7 +77,9 @@ def upload(client, auth, form: str, name: str, data: bytes):  # type: ignore[no-
 def mapping_fields(page: str) -> dict[str, str]:
     """The mapping selects of a job page with the option each has selected ('' if none)."""
     chosen = {}
-    for name, body in re.findall(r'<select[^>]*name="(map-\d+-\d+)"[^>]*>(.*?)</select>', page, re.S):
+    for name, body in re.findall(
+        r'<select[^>]*name="(map-\d+-\d+)"[^>]*>(.*?)</select>', page, re.S
+    ):
         selected = re.search(r'<option value="([^"]*)" selected>', body)
         chosen[name] = selected.group(1) if selected else ""
     return chosen
@@ -95,7 +97,16 @@ def run(client, auth, job_url: str, action: str, skip: bool = False, **overrides
     return client.get(job_url)
 
 
-def import_file(client, auth, form: str, name: str, data: bytes, action: str = "import", skip: bool = False, **overrides: str):  # type: ignore[no-untyped-def]
+def import_file(
+    client,
+    auth,
+    form: str,
+    name: str,
+    data: bytes,
+    action: str = "import",
+    skip: bool = False,
+    **overrides: str,
+):  # type: ignore[no-untyped-def]
     response = upload(client, auth, form, name, data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return run(client, auth, response.headers["Location"], action, skip, **overrides)

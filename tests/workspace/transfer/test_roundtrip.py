@@ -109,7 +109,9 @@ def test_csv_export_writes_labels_text_and_guards_formulas(demo, client, auth, o
     ]
 
 
-def test_xlsx_export_keeps_decimals_as_text_and_formulas_inert(demo, client, auth, originals) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_export_keeps_decimals_as_text_and_formulas_inert(
+    demo, client, auth, originals
+) -> None:  # type: ignore[no-untyped-def]
     auth.login()
     book = load_workbook(io.BytesIO(_export(client, "xlsx")))
     assert book.sheetnames == ["资产", "明细"]

@@ -136,3 +136,13 @@ def test_uploads_of_the_wrong_kind_are_refused(admin_api) -> None:
     )
     assert no_field.status_code == 422
     assert admin_api.post(f"{BASE}/attachments?field=files").status_code == 400
+
+
+def test_unknown_addresses_and_methods_answer_problem_details(admin_api, client) -> None:
+    unknown = admin_api.get("/api/v1/no/such/thing")
+    assert unknown.status_code == 404 and unknown.mimetype == "application/problem+json"
+    wrong = admin_api.post(f"{BASE}/records/1", json={})
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+    assert {"GET", "PATCH", "PUT", "DELETE"} <= set(wrong.headers["Allow"].split(", "))
+    anonymous = client.get("/api/v1/no/such/thing")
+    assert anonymous.status_code == 401

@@ -67,6 +67,23 @@ SCRIPTS: tuple[Asset, ...] = (
         "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz",
         loaded_check="window.htmx",
     ),
+    # Record forms: reordering subform rows and drawing signatures.
+    Asset(
+        "sortablejs",
+        "1.15.7",
+        "Sortable.min.js",
+        "vendor/sortablejs/Sortable.min.js",
+        "sha384-DgmC6Xe2bSN2WjTDXzWYbUbxyhNP+NNkGDR/g78pCXV7E7rcVTGxVg0uIVCUUcBc",
+        loaded_check="window.Sortable",
+    ),
+    Asset(
+        "signature_pad",
+        "5.1.4",
+        "dist/signature_pad.umd.min.js",
+        "vendor/signature_pad/signature_pad.umd.min.js",
+        "sha384-tDSOCzVljSggNbjPF/Hz+FRfFWI/03Gp04+9fEFbNzsT1CI/tk1WBY2QG4dlmevX",
+        loaded_check="window.SignaturePad",
+    ),
 )
 
 

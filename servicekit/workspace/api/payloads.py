@@ -127,7 +127,6 @@ def resolve_attachments(
     *,
     user_id: int,
     record_id: int | None,
-    current: Mapping[str, Any] | None = None,
 ) -> list[int]:
     """Turn attachment ids into attachment values in place; returns the ids to link.
 

@@ -291,18 +291,24 @@ def _build_schema(form: FormDef, version: int, tz: ZoneInfo) -> type[Schema]:
     return ValuesSchema.from_dict(declared, name=base)
 
 
-_schemas: dict[tuple[str, str, int, str], type[Schema]] = {}
+_schemas: dict[tuple[str, str, int, str], tuple[FormDef, type[Schema]]] = {}
 
 
 def values_schema(form: FormDef, version: int, tz: ZoneInfo) -> type[Schema]:
-    """The Schema class for one form version's values (built once, then reused)."""
+    """The Schema class for one form version's values (built once, then reused).
+
+    The runtime hands out the same :class:`FormDef` object for as long as a version is
+    current, so a cached schema is reused only for that very object: a re-installed app
+    whose form differs under the same version number gets a fresh schema.
+    """
     key = (form.app_key, form.key, version, tz.key)
-    schema = _schemas.get(key)
-    if schema is None:
-        stale = [k for k in _schemas if k[:2] == key[:2]]
-        for old in stale:
-            del _schemas[old]
-        schema = _schemas[key] = _build_schema(form, version, tz)
+    cached = _schemas.get(key)
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    for old in [k for k in _schemas if k[:2] == key[:2]]:
+        del _schemas[old]
+    schema = _build_schema(form, version, tz)
+    _schemas[key] = (form, schema)
     return schema
 
 

@@ -381,9 +381,7 @@ def update_view(app_key: str, form_key: str, record_id: int) -> Response:
             StaleRecord(current, runtime.store.changes_since(session, record_id, expected)),
         )
     user = api_user()
-    linked = resolve_attachments(
-        session, runtime, values, user_id=user.id, record_id=record_id, current=current.values
-    )
+    linked = resolve_attachments(session, runtime, values, user_id=user.id, record_id=record_id)
     try:
         record = runtime.store.update(
             session,

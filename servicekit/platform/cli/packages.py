@@ -116,7 +116,8 @@ def _documents_from_files(paths: tuple[Path, ...]) -> list:  # type: ignore[type
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             fail(f"{path}: {exc}")
         relative = path.name if kind in ("app", "manifest") else f"{path.parent.name}/{path.name}"
-        documents.append(Document(kind, path.stem, relative, body))
+        key = body.get("key") if kind == "app" and isinstance(body, dict) else path.stem
+        documents.append(Document(kind, str(key), relative, body))
     return documents
 
 

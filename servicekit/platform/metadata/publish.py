@@ -91,12 +91,12 @@ def publish_documents(
     docset = _document_set(session, app_key, changed)
     problems = check_documents(docset, registry)
     for document in changed:
-        if document.kind in ("app", "manifest") and document.body.get("key") not in (
-            None,
-            app_key,
-            document.body.get("key"),
-        ):
-            problems.append(Problem("The app key cannot change.", "$.key", document.file))
+        if document.kind == "app" and document.body.get("key") != app_key:
+            problems.append(
+                Problem(
+                    f"The app key cannot change; it must stay '{app_key}'.", "$.key", document.file
+                )
+            )
     if problems:
         raise MetadataError(problems)
 

@@ -183,7 +183,7 @@ def export_app(session: Session, app_key: str, target: str | Path) -> list[Path]
         written.append(path)
 
     for single in ("manifest", "app"):
-        body = latest_bodies(session, app_key, single).get(single)
+        body = next(iter(latest_bodies(session, app_key, single).values()), None)
         if body is not None:
             write(f"{single}.json", canonical_json(body))
     for kind, folder in FOLDERS.items():

@@ -60,7 +60,12 @@ def load_contents(files: dict[str, bytes]) -> PackageContents:
         path = PurePosixPath(name)
         if name in ("manifest.json", "app.json"):
             body = _parse_json(name, files[name], problems)
-            documents.append(Document(kind=path.stem, key=path.stem, file=name, body=body))
+            # The app document is keyed by the app key (navigation and publishing look it up
+            # that way); the manifest is the one document of its kind.
+            key = path.stem
+            if path.stem == "app" and isinstance(body, dict) and isinstance(body.get("key"), str):
+                key = body["key"]
+            documents.append(Document(kind=path.stem, key=key, file=name, body=body))
         elif len(path.parts) == 2 and path.parts[0] in _KIND_OF_FOLDER and path.suffix == ".json":
             body = _parse_json(name, files[name], problems)
             documents.append(

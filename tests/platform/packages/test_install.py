@@ -177,3 +177,12 @@ def test_uninstall_drops_tables_and_metadata(app) -> None:
         assert session.scalar(select(func.count()).select_from(MetadataDocument)) == 0
     # It can be installed again afterwards.
     install(app, SAMPLE)
+
+
+def test_the_app_document_is_found_by_its_app_key(app) -> None:
+    install(app, SAMPLE_APP)
+    from servicekit.platform.metadata.store import latest_published
+
+    with get_db(app).sessions() as session:
+        document = latest_published(session, "after_sales", "app", "after_sales")
+    assert document is not None and document.body["label"]["zh"] == "售后服务"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
 from servicekit.platform.db import get_db
-from servicekit.platform.models import Event
+from servicekit.platform.models import Attachment, Event
 from servicekit.runtime.forms import load_form_runtime
 from tests.workspace.api.conftest import BASE
 
@@ -116,6 +117,20 @@ def test_attachment_download_is_a_nosniff_attachment(admin_api, account_id) -> N
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert "passwd.pdf" in response.headers["Content-Disposition"]
     response.close()
+    app = admin_api.client.application
+    with get_db(app).sessions() as session:
+        stored = session.get(Attachment, uploaded["id"]).stored_name
+    assert "passwd" not in stored and ".." not in stored
+    files = [p for p in (Path(app.instance_path) / "files").rglob("*") if p.is_file()]
+    assert [p.name for p in files] == [stored]
+
+
+def test_datetimes_without_an_offset_are_read_in_the_apps_zone(admin_api) -> None:
+    created = admin_api.post(
+        f"{BASE}/records", json={"values": {"visit_at": "2026-11-23T09:30:00"}}
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["values"]["visit_at"] == "2026-11-23T01:30:00Z"  # Asia/Shanghai
 
 
 def _create(api, **values) -> dict:  # type: ignore[no-untyped-def]

@@ -129,3 +129,8 @@ def test_problems_speak_the_token_users_language(demo, client) -> None:
 def test_the_profile_page_links_to_the_tokens(demo, client, auth) -> None:
     auth.login("admin")
     assert 'href="/profile/tokens/"' in client.get("/profile/").get_data(as_text=True)
+
+
+def test_the_token_page_needs_a_signed_in_user(demo, client) -> None:
+    response = client.get("/profile/tokens/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -9,7 +9,7 @@ number, users by login, and typed XLSX cells (numbers, dates) turned back into t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,10 +55,12 @@ class CellFormat:
     Lookup numbers and user logins are fetched in batches and cached for the run.
     """
 
-    def __init__(self, session: Session, tz: ZoneInfo, locale: str) -> None:
+    def __init__(self, session: Session, tz: ZoneInfo, locale: str, guarded: bool = True) -> None:
         self.session = session
         self.tz = tz
         self.locale = locale
+        # CSV cells carry the formula guard of :func:`guard_formula`; XLSX text cells do not.
+        self.guarded = guarded
         self._numbers: dict[str, dict[int, str | None]] = {}
         self._ids: dict[str, dict[str, int | None]] = {}
         self._logins: dict[int, str | None] = {}
@@ -66,7 +68,7 @@ class CellFormat:
 
     # export ----------------------------------------------------------------------------
     def prefetch(
-        self, source: RecordSource, fields: Iterable[FieldDef], rows: list[Mapping[str, Any]]
+        self, source: RecordSource, fields: Iterable[FieldDef], rows: Sequence[Mapping[str, Any]]
     ) -> None:
         """Load the lookup numbers and user logins ``rows`` refer to, in one query each."""
         user_ids: set[int] = set()
@@ -154,7 +156,7 @@ class CellFormat:
             return cell.strftime("%H:%M:%S")
         if isinstance(cell, timedelta):
             return codecs.format_duration(cell)
-        text = unguard(item, str(cell))
+        text = unguard(item, str(cell)) if self.guarded else str(cell)
         return text if text.strip() or kind in codecs.TEXT_KINDS else None
 
     def _lookup_id(self, source: RecordSource, item: FieldDef, number: str) -> int:

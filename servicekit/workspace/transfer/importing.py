@@ -278,7 +278,7 @@ def run_import(
     outcome.problems = mapping_problems(workbook, mappings, runtime, access)
     if outcome.problems:
         return outcome
-    cells = CellFormat(session, cell_tz, locale)
+    cells = CellFormat(session, cell_tz, locale, guarded=workbook.format != "xlsx")
     source = runtime.source
     main_fields = {f.key: f for f in targets(runtime, access)}
     records = _read_rows(workbook.sheets[0], mappings[0], main_fields, source, cells, outcome)

@@ -230,6 +230,9 @@ def _finish(
         job.problems = problems[:MAX_PROBLEMS]
         job.options = {**(job.options or {}), "stored": stored, "problem_count": len(problems)}
         job.finished_at = app.extensions["servicekit.clock"].now()
+        if state == "done":
+            # The rows are stored and the page offers no further run; the upload can go.
+            upload_path(app, job).unlink(missing_ok=True)
 
 
 def register_task(app: Flask) -> None:

@@ -175,7 +175,7 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for broken workbooks
         raise TransferError(N_("The XLSX workbook is damaged and cannot be read.")) from None
     try:
-        sheets = []
+        sheets: list[Sheet] = []
         for worksheet in book.worksheets:
             rows = [list(row) for row in _bounded(worksheet.iter_rows(values_only=True))]
             if not rows and sheets:

@@ -228,3 +228,24 @@ def test_someone_elses_job_is_not_found(demo, client, auth) -> None:  # type: ig
     auth.login("clerk2", app_roles=[(APP, "clerk")])
     assert client.get(job_url).status_code == 404
     assert client.get(job_url + "/problems.csv").status_code == 404
+
+
+def test_typed_cells_of_a_hand_made_workbook(demo, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    auth.login()
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Title", "Quantity", "Price", "Active", "Bought on", "Checked at", "State"])
+    sheet.append(["手填", 7, 12.5, True, date(2026, 2, 3), datetime(2026, 2, 3, 14, 5), "New"])
+    out = io.BytesIO()
+    book.save(out)
+    page = import_file(client, auth, "asset", "hand.xlsx", out.getvalue())
+    assert "导入 1 行，共 1 行" in page.get_data(as_text=True)
+    (record,) = records(demo, "asset")
+    values = record.values
+    assert (values["quantity"], values["price"], values["active"]) == (7, Decimal("12.50"), True)
+    assert values["bought_on"] == date(2026, 2, 3) and values["state"] == "new"
+    assert values["checked_at"].isoformat() == "2026-02-03T06:05:00+00:00"

@@ -63,7 +63,7 @@ def _comparable(record: Any) -> dict[str, Any]:
 @pytest.fixture
 def originals(demo):  # type: ignore[no-untyped-def]
     create(demo, "asset", _full_values(demo))
-    create(demo, "asset", {"title": "只有标题", "active": True})
+    create(demo, "asset", {"title": "'@引号开头只有标题", "active": True})
     return [_comparable(r) for r in records(demo, "asset")]
 
 

@@ -7,7 +7,7 @@ outsider which ids are taken.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -478,7 +478,7 @@ def upload_view(app_key: str, form_key: str) -> Response:
     try:
         attachment = get_file_store(current_app).save(
             session,
-            upload.stream,
+            cast(BinaryIO, upload.stream),
             upload.filename or "file",
             rules,
             app_key=app_key,

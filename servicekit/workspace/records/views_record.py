@@ -24,6 +24,7 @@ from servicekit.workspace import get_file_store
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 from servicekit.workspace.records.display import Displayer
+from servicekit.workspace.records.lookups import target_label
 
 MAX_COMMENT = 5000
 MAX_MENTIONS = 20
@@ -121,6 +122,9 @@ def record_page(app_key: str, form_key: str, record_id: int) -> Response:
         and not record.deleted
         and scope.in_scope("delete", record_id),
         is_admin=is_admin,
+        cell_lookup=lambda parent, child, value: (
+            target_label(scope, parent, child, int(value)) if value else ""
+        ),
     )
 
 

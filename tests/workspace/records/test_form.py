@@ -42,6 +42,10 @@ def test_new_form_follows_the_layout_and_marks_required(sample, client, auth):
     assert 'id="out-total_cost"' in html and 'name="f-total_cost"' not in html
     assert 'inputmode="decimal"' in html and 'type="datetime-local"' in html
     assert 'value="normal" selected' in html  # the default priority
+    assert "新建工单" in html
+    client.post("/language", data={"locale": "en", "csrf_token": page_csrf(html)})
+    english = client.get(BASE + "/new").get_data(as_text=True)
+    assert "New Work order" in english and "Add a row" in english
 
 
 def test_save_creates_the_record_and_shows_it(sample, client, auth):
@@ -93,7 +97,7 @@ def test_errors_are_shown_beside_each_field_with_the_input_kept(sample, client, 
     def error(key: str) -> str:
         return re.search(rf'id="err-{key}">(.*?)</div>\s*</div>', html, re.S).group(1)
 
-    assert error("customer").strip()  # required
+    assert "此字段为必填项。" in error("customer")  # required, in the reader's language
     assert error("urgent_reason").strip()  # required when urgent, and now visible
     assert "2" in error("labor_cost")  # at most 2 decimal places
     assert error("appointment_at").strip()

@@ -63,7 +63,7 @@ def test_broken_rule_shows_line_and_column(sample, client, auth):
     auth.login()
     html = client.get(BASE + "?expr=priority+%3D%3D%3D+1").get_data(as_text=True)
     assert 'id="filter-problems"' in html
-    assert re.search(r"(line|行)\s*1", html)
+    assert re.search(r"line 1, column \d+|第 1 行第 \d+ 列", html)
     assert "data-record-id" not in html
 
 

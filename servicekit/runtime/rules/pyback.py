@@ -7,6 +7,7 @@ grows with the data (rows, list items, long text) is charged to the evaluation's
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -404,17 +405,32 @@ class _Compiler:
         ):
             return None
         value = right.value
+        if kind == "number" and op in _ORDER and isinstance(node.left, n.Name | n.Label):
+            return self._number_field_order(node.left, left, op, value)
         if op == "=":
             return lambda env: left(env) == value
         if op == "!=":
             return lambda env: left(env) != value
-        if op == "<":
-            return lambda env: (x := left(env)) is not None and x < value
-        if op == "<=":
-            return lambda env: (x := left(env)) is not None and x <= value
-        if op == ">":
-            return lambda env: (x := left(env)) is not None and x > value
-        return lambda env: (x := left(env)) is not None and x >= value
+        return _ORDER[op](left, value)
+
+    def _number_field_order(self, field: n.Node, left: Fn, op: str, value: Any) -> Fn:
+        """``qty > 2``: compare a stored int or Decimal without converting it first."""
+        info = self.info_of(field)
+        if info.level != 0:
+            return _ORDER[op](left, value)
+        key = info.key or ""
+        compare = _ORDER_OPS[op]
+
+        def order_field(env: Env) -> bool:
+            raw = env.values.get(key)
+            kind = type(raw)
+            if kind is not int and (kind is not Decimal or not raw.is_finite()):
+                raw = left(env)
+                if raw is None:
+                    return False
+            return bool(compare(raw, value))
+
+        return order_field
 
     def _isnull(self, node: n.IsNull) -> Fn:
         operand = self.compile(node.operand)
@@ -427,6 +443,24 @@ class _Compiler:
         from servicekit.runtime.rules import pyfunctions
 
         return pyfunctions.compile_call(self, node)
+
+
+_ORDER_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _order_with_literal(compare: Callable[[Any, Any], Any]) -> Callable[[Fn, Any], Fn]:
+    def build(left: Fn, value: Any) -> Fn:
+        return lambda env: (x := left(env)) is not None and bool(compare(x, value))
+
+    return build
+
+
+_ORDER = {op: _order_with_literal(fn) for op, fn in _ORDER_OPS.items()}
 
 
 def _system_field(key: str) -> dict[str, Any] | None:

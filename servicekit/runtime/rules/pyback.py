@@ -482,7 +482,14 @@ def _result_kind(symbol: str, left: Type, right: Type) -> Type:
 def _binary(symbol: str, left: Fn, right: Fn, lt: Type, rt: Type) -> Fn:
     kinds = (lt.kind, rt.kind)
     if kinds == ("number", "number"):
-        op = {"+": v.add, "-": v.sub, "*": v.mul, "/": v.div, "%": v.mod}[symbol]
+        # The shared context makes + - * exact and overflow past 40 digits by itself.
+        op = {
+            "+": v.CONTEXT.add,
+            "-": v.CONTEXT.subtract,
+            "*": v.CONTEXT.multiply,
+            "/": v.div,
+            "%": v.mod,
+        }[symbol]
 
         def numeric(env: Env) -> Any:
             a = left(env)

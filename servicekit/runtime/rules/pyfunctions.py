@@ -175,7 +175,7 @@ def _iferror(c: _Compiler, node: n.Call) -> Fn:
             result = value(env)
         except LimitError:
             raise
-        except RuleError:
+        except (RuleError, ArithmeticError):
             result = None
         return fallback(env) if result is None else result
 

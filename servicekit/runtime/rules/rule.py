@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
@@ -12,7 +13,7 @@ from servicekit.runtime.rules import nodes as n
 from servicekit.runtime.rules import pyback
 from servicekit.runtime.rules.check import Checked, check
 from servicekit.runtime.rules.errors import Problem, RuleError
-from servicekit.runtime.rules.limits import MAX_STEPS
+from servicekit.runtime.rules.limits import MAX_NUMBER_DIGITS, MAX_STEPS
 from servicekit.runtime.rules.parser import parse
 from servicekit.runtime.rules.rtypes import Type, type_named
 from servicekit.runtime.rules.values import zone
@@ -186,6 +187,8 @@ def _guarded(fn: pyback.Fn, env: pyback.Env) -> Any:
         return fn(env)
     except RuleError:
         raise
+    except decimal.Overflow as exc:
+        raise RuleError(f"a number grew past {MAX_NUMBER_DIGITS} digits") from exc
     except (
         ArithmeticError,
         ValueError,

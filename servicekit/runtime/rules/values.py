@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from servicekit.runtime.rules.errors import LimitError, RuleError
 from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_NUMBER_DIGITS, MAX_TEXT_LENGTH
 
-CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP, Emax=200, Emin=-200)
+# Exact for any number the language allows; a result past 40 integer digits overflows
+# (decimal.Overflow), which evaluation reports as a RuleError.
+CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP, Emax=MAX_NUMBER_DIGITS - 1, Emin=-200)
 DIVISION_PLACES = Decimal("1e-10")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _ISO_DURATION = re.compile(r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")

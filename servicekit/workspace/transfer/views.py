@@ -34,6 +34,7 @@ from servicekit.runtime.forms import (
     load_form_runtime,
 )
 from servicekit.runtime.forms.query import ListRequest, QueryError
+from servicekit.workspace.records.filters import FilterProblem, FilterRow, build_filter
 from servicekit.workspace.transfer import jobs
 from servicekit.workspace.transfer.errors import TransferError
 from servicekit.workspace.transfer.exporting import (
@@ -77,15 +78,30 @@ def _message(error: TransferError | dict[str, Any]) -> str:
 
 # export ---------------------------------------------------------------------------------
 def _list_request(runtime: FormRuntime, access: FormAccess) -> tuple[ListRequest, list[str]]:
-    """The list page's query string: ``filter``, ``search`` (or ``q``), ``sort``, ``columns``.
+    """The list page's query string as a list request and the chosen column keys.
 
-    ``sort`` is a column key, descending when prefixed with ``-`` (``order=asc|desc`` also
-    works); ``columns`` is a comma-separated list of field keys.
+    Understands the list page's own parameters (builder rows ``ff``/``fo``/``fv``, typed
+    rule ``expr``, ``q``, ``sort`` with ``desc=1|0``, repeated ``cols``) and the API-style
+    ones (``filter``, ``search``, ``sort=-key``, comma-separated ``columns``). Raises
+    :class:`FilterProblem` for a builder row that does not fit its field.
     """
     args = request.args
+    rows = [
+        FilterRow(f[:100], o[:20], v[:MAX_QUERY])
+        for f, o, v in zip(
+            args.getlist("ff")[:10], args.getlist("fo")[:10], args.getlist("fv")[:10], strict=False
+        )
+    ]
+    parts = [
+        build_filter(runtime.form, rows, (args.get("expr") or "")[:MAX_QUERY], access.hidden),
+        (args.get("filter") or "")[:MAX_QUERY].strip() or None,
+    ]
+    rule = " and ".join(f"({part})" for part in parts if part) or None
     sort = (args.get("sort") or "-created_at").strip()[:100]
     descending = sort.startswith("-")
     sort = sort.lstrip("-+") or "created_at"
+    if args.get("desc") in ("0", "1"):
+        descending = args.get("desc") == "1"
     if args.get("order") in ("asc", "desc"):
         descending = args.get("order") == "desc"
     if sort not in ("number", "created_at", "updated_at", "id") and (
@@ -93,9 +109,10 @@ def _list_request(runtime: FormRuntime, access: FormAccess) -> tuple[ListRequest
     ):
         sort = "created_at"  # sorting by a hidden field would reveal its values
     columns = [c.strip() for c in (args.get("columns") or "").split(",") if c.strip()]
+    columns += [c.strip() for c in args.getlist("cols") if c.strip()]
     return (
         ListRequest(
-            filter=(args.get("filter") or "")[:MAX_QUERY] or None,
+            filter=rule,
             search=(args.get("search") or args.get("q") or "")[:MAX_QUERY] or None,
             sort=sort,
             descending=descending,
@@ -110,7 +127,10 @@ def export(app_key: str, form_key: str, kind: str) -> Response:
     runtime, access = _form(app_key, form_key)
     if not access.allows("read"):
         abort(403)
-    list_request, columns = _list_request(runtime, access)
+    try:
+        list_request, columns = _list_request(runtime, access)
+    except FilterProblem as exc:
+        abort(400, _(exc.template, **exc.params))
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     plan = plan_export(
         runtime,

@@ -44,6 +44,10 @@ def test_export_follows_filter_search_and_sort(demo, client, auth) -> None:  # t
     auth.login()
     _headers_row, rows = _headers(client, "?filter=quantity%20%3C%205&sort=quantity&columns=title")
     assert [row[1] for row in rows] == ["乙", "丙", "甲"]
+    # The list page's own parameters: builder rows, desc=0/1 and repeated cols.
+    query = "?ff=quantity&fo=lt&fv=3&expr=quantity%20%3E%200&sort=quantity&desc=1&cols=title"
+    _headers_row, rows = _headers(client, query)
+    assert [row[1] for row in rows] == ["丙", "乙"]
     _headers_row, rows = _headers(client, "?search=丁&columns=title")
     assert [row[1] for row in rows] == ["丁"]
     assert (

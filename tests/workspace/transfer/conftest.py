@@ -63,12 +63,12 @@ def count(app, form: str) -> int:  # type: ignore[no-untyped-def]
         return load_form_runtime(session, APP, form).store.count(session)
 
 
-def upload(client, auth, form: str, name: str, data: bytes):  # type: ignore[no-untyped-def]
+def upload(client, auth, form: str, name: str, data: bytes, app_key: str = APP):  # type: ignore[no-untyped-def]
     """Post a file to the import page; returns the response (not followed)."""
     import io
 
     return client.post(
-        f"/apps/{APP}/forms/{form}/import",
+        f"/apps/{app_key}/forms/{form}/import",
         data={"csrf_token": auth.csrf_token(), "file": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
@@ -105,8 +105,9 @@ def import_file(
     data: bytes,
     action: str = "import",
     skip: bool = False,
+    app_key: str = APP,
     **overrides: str,
 ):  # type: ignore[no-untyped-def]
-    response = upload(client, auth, form, name, data)
+    response = upload(client, auth, form, name, data, app_key)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return run(client, auth, response.headers["Location"], action, skip, **overrides)

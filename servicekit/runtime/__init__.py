@@ -10,8 +10,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every runtime engine with the platform."""
-    from servicekit.runtime import forms, rules
+    from servicekit.runtime import forms, rules, sla
 
     if hasattr(rules, "init_app"):
         rules.init_app(app)
     forms.init_app(app)
+    sla.init_app(app)

@@ -1,0 +1,78 @@
+"""The SLA engine: working calendars and business-time arithmetic (timers come with workflows).
+
+Others use ``load_calendar`` to find the calendar a clock runs in, and ``due``,
+``elapsed``, ``due_with_pauses`` and ``due_end_of_day`` to count business time in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from servicekit.runtime.sla.business_time import (
+    due,
+    due_end_of_day,
+    due_with_pauses,
+    elapsed,
+    merge_pauses,
+    next_working_instant,
+    paused_time,
+)
+from servicekit.runtime.sla.calendar import (
+    CN_MAINLAND,
+    WEEKDAYS,
+    Calendar,
+    Holiday,
+    MakeUpDay,
+    WorkingInterval,
+    builtin_body,
+    builtin_calendar,
+)
+from servicekit.runtime.sla.durations import Target, format_working, parse_target
+from servicekit.runtime.sla.errors import CalendarCoverageError, CalendarError, SlaError
+from servicekit.runtime.sla.store import SHARED_APP, load_calendar
+from servicekit.runtime.sla.validate import check_calendar
+
+
+def init_app(app: Any) -> None:
+    """Register the ``sla`` CLI group and the calendar validator with a ServiceKit app."""
+    from servicekit.platform.metadata.problems import Problem
+    from servicekit.runtime.sla.cli import sla_group
+
+    def validator(docset: Any) -> list[Problem]:
+        return [
+            Problem(message, path, doc.file)
+            for doc in docset.of_kind("calendar")
+            for path, message in check_calendar(doc.body)
+        ]
+
+    app.cli.add_command(sla_group)
+    app.extensions["servicekit.registry"].add_validator("calendar", validator)
+
+
+__all__ = [
+    "CN_MAINLAND",
+    "SHARED_APP",
+    "WEEKDAYS",
+    "Calendar",
+    "CalendarCoverageError",
+    "CalendarError",
+    "Holiday",
+    "MakeUpDay",
+    "SlaError",
+    "Target",
+    "WorkingInterval",
+    "builtin_body",
+    "builtin_calendar",
+    "check_calendar",
+    "due",
+    "due_end_of_day",
+    "due_with_pauses",
+    "elapsed",
+    "format_working",
+    "init_app",
+    "load_calendar",
+    "merge_pauses",
+    "next_working_instant",
+    "parse_target",
+    "paused_time",
+]

@@ -153,6 +153,8 @@ class Displayer:
             return "—"
         if item.type == "subform":
             return _("%(count)s rows", count=len(raw))
+        if item.value_type in ("attachment", "image", "signature") and isinstance(raw, list):
+            return ", ".join(str(part.get("name", "")) for part in raw if isinstance(part, dict))
         try:
             value = codecs.from_json(item, raw, self.tz)
         except (ValueError, TypeError):

@@ -332,11 +332,23 @@ def _stale_changes(scope: FormScope, view: FormView, exc: StaleRecord) -> list[d
             {
                 "version": change.get("version"),
                 "by": view.displayer.user_name(change.get("by")),
-                "at": change.get("at"),
+                "at": _local_time(change.get("at"), scope),
                 "fields": fields,
             }
         )
     return changes
+
+
+def _local_time(stamp: str | None, scope: FormScope) -> str:
+    from datetime import datetime
+
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return moment.astimezone(scope.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _record_url(scope: FormScope, record_id: int) -> str:

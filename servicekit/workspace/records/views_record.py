@@ -19,7 +19,7 @@ from servicekit.platform.accounts import notify
 from servicekit.platform.models import Attachment, Comment, Event, User
 from servicekit.platform.storage.files import IMAGE_TYPES
 from servicekit.platform.web.rendering import render
-from servicekit.runtime.forms import RecordNotFound
+from servicekit.runtime.forms import RecordNotFound, actor_for, form_access
 from servicekit.workspace import get_file_store
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
@@ -202,7 +202,8 @@ def add_comment(app_key: str, form_key: str, record_id: int) -> Response:
     record = scope.runtime.store.get(scope.session, record_id)
     label = record.number or f"#{record_id}"
     for user in mentioned:
-        if user.id == current_user.id:
+        # Only people who may read the record hear of it; others would learn what it says.
+        if user.id == current_user.id or not _may_read(scope, user, record_id):
             continue
         notify(
             scope.session,
@@ -214,6 +215,20 @@ def add_comment(app_key: str, form_key: str, record_id: int) -> Response:
         )
     scope.session.commit()
     return redirect(page + "#comments", 303)
+
+
+def _may_read(scope: FormScope, user: User, record_id: int) -> bool:
+    access = form_access(scope.form, actor_for(user, scope.app_key))
+    if not access.allows("read"):
+        return False
+    table = scope.runtime.source.table
+    condition = access.record_filter(
+        "read", scope.runtime.source, now=scope.now, tz=scope.app_tz, forms=scope.runtime.app.fields
+    )
+    return (
+        scope.session.scalar(select(table.c.id).where(table.c.id == record_id, condition))
+        is not None
+    )
 
 
 @bp.get("/apps/<app_key>/forms/<form_key>/files/<int:attachment_id>")

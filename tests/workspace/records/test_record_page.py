@@ -89,16 +89,42 @@ def test_comment_with_a_mention_notifies_that_user(sample, client, auth):
     from servicekit.platform.models import Notification
 
     mate = grant(sample, "li.lei", "agent", display_name="Li Lei")
+    outsider = grant(sample, "wang.wu", "engineer", display_name="Wang Wu")
     auth.login()
     token = page_csrf(client.get(BASE + "/new").get_data(as_text=True))
     created = client.post(BASE + "/new", data=work_order_form(first_id(sample), csrf_token=token))
     page_url = created.headers["Location"]
     client.post(
         page_url + "/comments",
-        data={"body": "@li.lei please call <b>them</b>", "csrf_token": csrf_token(client)},
+        data={
+            "body": "@li.lei please call <b>them</b>, cc @wang.wu",
+            "csrf_token": csrf_token(client),
+        },
     )
     page = client.get(page_url).get_data(as_text=True)
     assert "please call &lt;b&gt;them&lt;/b&gt;" in page
     with get_db(sample).sessions() as session:
         notes = session.scalars(select(Notification).where(Notification.user_id == mate)).all()
         assert len(notes) == 1 and notes[0].link == page_url.replace("http://localhost", "")
+        # The engineer is not assigned to this order and may not read it: no notification.
+        assert not session.scalars(
+            select(Notification).where(Notification.user_id == outsider)
+        ).all()
+
+
+def test_editing_keeps_the_attachments_the_form_still_lists(sample, client, auth):
+    auth.login()
+    record_id = _create_with_photo(sample, client, "photo.png")
+    edit = client.get(f"{BASE}/records/{record_id}/edit").get_data(as_text=True)
+    kept = re.findall(r'name="f-photos-keep" value="(\d+)"', edit)
+    assert len(kept) == 1
+    data = work_order_form(first_id(sample), csrf_token=page_csrf(edit), version="1")
+    data["f-photos-keep"] = kept
+    assert client.post(f"{BASE}/records/{record_id}/edit", data=data).status_code == 303
+    page = client.get(f"{BASE}/records/{record_id}").get_data(as_text=True)
+    assert "photo.png" in page
+    data = work_order_form(first_id(sample), csrf_token=page_csrf(edit), version="2")
+    assert client.post(f"{BASE}/records/{record_id}/edit", data=data).status_code == 303
+    page = client.get(f"{BASE}/records/{record_id}").get_data(as_text=True)
+    assert "photo.png" not in page.split('id="value-photos"')[1].split("</dd>")[0]
+    assert "photo.png → —" in page  # the history says what went

@@ -149,8 +149,16 @@
         if (box.dataset.ready) return;
         box.dataset.ready = "1";
         var canvas = box.querySelector("canvas");
-        canvas.width = canvas.offsetWidth || 300;
         var pad = new window.SignaturePad(canvas);
+        // A canvas on a hidden tab has no width yet; size it when first used, while empty.
+        var fit = function () {
+          if (canvas.offsetWidth && canvas.width !== canvas.offsetWidth && pad.isEmpty()) {
+            canvas.width = canvas.offsetWidth;
+            pad.clear();
+          }
+        };
+        fit();
+        canvas.addEventListener("pointerenter", fit);
         box.querySelector("[data-signature-clear]").addEventListener("click", function () { pad.clear(); });
         box.querySelector("[data-signature-keep]").addEventListener("click", function () {
           if (pad.isEmpty()) return;

@@ -1,0 +1,100 @@
+"""Built-in service KPIs a builder picks by name, each compiled to SQL aggregates.
+
+A KPI is a function of the SQL builder, the measure (for its ``params``) and the
+measure's extra condition. The SLA timers will add ``first_response_time``,
+``resolution_time`` and ``sla_met`` through :func:`register_kpi` once they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from servicekit.runtime.reports.compile import SqlBuilder
+    from servicekit.runtime.reports.model import Measure
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A named KPI: its parameters with defaults, the fields it reads, and its SQL."""
+
+    name: str
+    defaults: dict[str, Any]
+    field_params: tuple[str, ...]  # params naming a field path of the report's form
+    build: Callable[[SqlBuilder, Measure, Any], Any]
+    decimal: bool = True  # whether the value is a fraction (else a whole count)
+
+
+def _params(kpi: Kpi, measure: Measure) -> dict[str, Any]:
+    return {**kpi.defaults, **dict(measure.params)}
+
+
+def _work_orders(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    return b.count(cond)
+
+
+def _per_engineer(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["work_orders_per_engineer"], m)
+    engineer = b.value(b.path(params["engineer"]))
+    return b.div(b.count(cond), b.count_distinct(engineer, cond))
+
+
+def _backlog(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["backlog"], m)
+    return b.count(b.both(cond, b.rule(params["open_if"])))
+
+
+def _satisfaction(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["average_satisfaction"], m)
+    return b.aggregate("avg", b.number(b.path(params["field"])), cond)
+
+
+def _nps(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["nps"], m)
+    score = b.number(b.path(params["field"]))
+    promoters = b.count(b.both(cond, b.at_least(score, params["promoter_min"])))
+    detractors = b.count(b.both(cond, b.at_most(score, params["detractor_max"])))
+    rated = b.count(b.both(cond, score.is_not(None)))
+    return b.mul(b.div(b.sub(promoters, detractors), rated), 100)
+
+
+def _part_cost(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["spare_part_cost"], m)
+    cost = b.subform_total(params["subform"], params["quantity"], params["price"])
+    return b.div(b.aggregate("sum", cost, cond), b.count(cond))
+
+
+KPIS: dict[str, Kpi] = {
+    "work_orders": Kpi("work_orders", {}, (), _work_orders, decimal=False),
+    "work_orders_per_engineer": Kpi(
+        "work_orders_per_engineer", {"engineer": "engineer"}, ("engineer",), _per_engineer
+    ),
+    "backlog": Kpi("backlog", {"open_if": "resolution = null"}, (), _backlog, decimal=False),
+    "average_satisfaction": Kpi(
+        "average_satisfaction", {"field": "satisfaction"}, ("field",), _satisfaction
+    ),
+    "nps": Kpi(
+        "nps",
+        {"field": "satisfaction", "promoter_min": 5, "detractor_max": 3},
+        ("field",),
+        _nps,
+    ),
+    "spare_part_cost": Kpi(
+        "spare_part_cost",
+        {"subform": "parts", "quantity": "qty", "price": "unit_price"},
+        (),
+        _part_cost,
+    ),
+}
+
+
+def register_kpi(kpi: Kpi) -> None:
+    """Add a KPI (the SLA engine's response and resolution times, SLA met %)."""
+    KPIS[kpi.name] = kpi
+
+
+def kpi_params(name: str, measure: Measure) -> dict[str, Any]:
+    """A KPI's parameters: the measure's own over the defaults."""
+    return _params(KPIS[name], measure)

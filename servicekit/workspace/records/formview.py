@@ -76,6 +76,18 @@ class FormView:
             e.render(_) for e in self.errors if e.field == key and e.row == row and not e.subfield
         ]
 
+    def active_tab(self) -> str | None:
+        """The tab to open first: the first one holding an error, else the first tab."""
+        tabs = self.form.layout.tabs
+        for tab in tabs:
+            if self.tab_has_errors(tab):
+                return tab.key
+        return tabs[0].key if tabs else None
+
+    def tab_has_errors(self, tab: Any) -> bool:
+        keys = {key for section in tab.sections for key in section.field_keys}
+        return any(e.field in keys for e in self.errors)
+
     @property
     def form_errors(self) -> list[str]:
         return [e.render(_) for e in self.errors if e.field == "__all__"]

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import SavedView
 from servicekit.platform.web.rendering import render
-from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
+from servicekit.runtime.forms.query import ListRequest, QueryError, count_records, list_records
 from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
@@ -128,6 +128,7 @@ def list_page(app_key: str, form_key: str) -> Response:
         sort = "created_at"
     page_rows: list[dict[str, Any]] = []
     next_cursor = None
+    total = 0
     if not problems and scope.access.allows("read"):
         list_request = ListRequest(
             filter=filter_text,
@@ -148,6 +149,14 @@ def list_page(app_key: str, form_key: str) -> Response:
                 tz=scope.app_tz,
             )
             page_rows, next_cursor = page.rows, page.next_cursor
+            total = count_records(
+                scope.session,
+                scope.runtime,
+                scope.access,
+                list_request,
+                now=scope.now,
+                tz=scope.app_tz,
+            )
         except QueryError as exc:
             problems = [
                 {"message": p.message, "line": p.line, "column": p.column} for p in exc.problems
@@ -176,6 +185,8 @@ def list_page(app_key: str, form_key: str) -> Response:
         chosen_keys=[c.key for c in columns],
         rows=page_rows,
         next_cursor=next_cursor,
+        total=total,
+        app_label=_app_label(scope),
         has_cursor=bool(request.args.get("cursor")),
         displayer=displayer,
         sort=sort,
@@ -193,6 +204,13 @@ def list_page(app_key: str, form_key: str) -> Response:
         can_delete=scope.access.allows("delete") and not trash,
         is_admin=scope.access.actor.is_admin,
     )
+
+
+def _app_label(scope: FormScope) -> str:
+    from servicekit.platform.web.navigation import find_app
+
+    app = find_app(scope.session, scope.app_key, scope.locale)
+    return app.label if app is not None else scope.app_key
 
 
 def _open_view(scope: FormScope, form_key: str, view_id: int) -> Response:

@@ -89,3 +89,31 @@ def test_fill_a_work_order_live_fix_an_error_and_find_it(browser, tmp_path) -> N
     )
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=str(tmp_path / "list-phone.png"), full_page=True)
+
+
+def test_signature_becomes_an_attachment_and_rows_reorder_by_drag(browser) -> None:
+    install(browser.app, SAMPLE_APP)
+    browser.login()
+    page = browser.page
+    page.goto(browser.url(BASE + "/new"))
+    page.click("#tab-service")
+    for name in ("First", "Second"):
+        page.click("#add-parts")
+        page.locator("#sub-parts tbody tr").last.locator('input[name$="-part_name"]').fill(name)
+    handles = page.locator("#sub-parts .sk-drag")
+    handles.nth(1).drag_to(handles.nth(0))
+    names = page.locator('#sub-parts tbody input[name$="-part_name"]')
+    assert [names.nth(0).input_value(), names.nth(1).input_value()] == ["Second", "First"]
+
+    canvas = page.locator("[data-records-signature] canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 90, steps=8)
+    page.mouse.up()
+    page.click("[data-signature-keep]")
+    chip = page.locator("#f-signature-files .sk-file")
+    chip.wait_for()
+    assert "signature.png" in chip.inner_text()
+    assert chip.locator("img").count() == 1  # a thumbnail of the stored PNG

@@ -19,6 +19,7 @@ def test_list_shows_labels_and_pages_with_a_cursor(sample, client, auth):
     assert "工单" in html and "故障类型" in html
     first = _numbers(html)
     assert len(first) == 25
+    assert re.search(r'id="record-count">共 \d{3} 条<', html)
     # Select values appear as their labels in the reader's language.
     assert "电气故障" in html or "机械故障" in html
     cursor = re.search(r'id="next-page" href="([^"]+)"', html).group(1).replace("&amp;", "&")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import inspect
 
 from servicekit.platform.db import get_db
@@ -22,7 +23,7 @@ _CALENDAR = click.option(
 _APP = click.option("--app", "app_key", default=None, help="Look for the app's own calendar first.")
 
 
-@click.group("sla")
+@click.group("sla", cls=AppGroup)
 def sla_group() -> None:
     """Business-time arithmetic on working calendars (holidays, make-up days, lunch breaks)."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import Attachment
+from servicekit.platform.storage import codecs
 from servicekit.runtime.forms import Context, FormAccess, FormRuntime
 from servicekit.workspace.api.problems import ApiProblem, error_item
 from servicekit.workspace.api.schemas import (
@@ -203,6 +204,45 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def title_values(
+    session: Session, runtime: FormRuntime, rows: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The values each row's title template reads: lookups it follows are expanded.
+
+    One query per followed lookup for the whole page (not one per row), giving the same
+    shape as :meth:`RecordStore.rule_values` (``id``, ``number`` and the target's values).
+    """
+    expanded = [dict(row) for row in rows]
+    title = runtime.logic.title
+    if title is None:
+        return expanded
+    lookups = {item.key for item in runtime.form.lookups}
+    followed = {path.split(".")[0] for path in title.fields if "." in path} & lookups
+    for key in sorted(followed):
+        ids = {row[key] for row in expanded if row.get(key) is not None}
+        if not ids:
+            continue
+        target = runtime.source.lookup(key)
+        found = {
+            target_row["id"]: {
+                "id": target_row["id"],
+                "number": target_row["number"],
+                **{
+                    f.key: codecs.from_column(f, target_row[f.key])
+                    for f in target.fields
+                    if f.stored
+                },
+            }
+            for target_row in session.execute(
+                select(target.table).where(target.table.c.id.in_(ids))
+            ).mappings()
+        }
+        for row in expanded:
+            if row.get(key) in found:
+                row[key] = found[row[key]]
+    return expanded
+
+
 def record_json(
     session: Session,
     runtime: FormRuntime,
@@ -211,20 +251,21 @@ def record_json(
     values: Mapping[str, Any],
     context: Context,
     tz: ZoneInfo,
+    *,
+    title_source: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The API form of a record: system columns, title and the values the caller may see."""
+    """The API form of a record: system columns, title and the values the caller may see.
+
+    ``title_source`` is the row from :func:`title_values` when the caller prepared a page.
+    """
     visible = {key: value for key, value in values.items() if key not in access.hidden}
     schema = values_schema(runtime.form, form_version(runtime), tz)()
     title = None
     if runtime.logic.title is not None:
-        # Following lookups costs a query each; do it only when the title reads through one.
-        lookups = {item.key for item in runtime.form.lookups}
-        followed = {path.split(".")[0] for path in runtime.logic.title.fields if "." in path}
-        expanded = (
-            runtime.store.rule_values(session, values) if followed & lookups else dict(values)
-        )
-        expanded.update(id=system["id"], number=system["number"])
-        title = runtime.logic.render_title(expanded, context)
+        # Built from the visible values only, so a title never shows a hidden field.
+        source = dict(title_source or title_values(session, runtime, [visible])[0])
+        source.update(id=system["id"], number=system["number"])
+        title = runtime.logic.render_title(source, context)
     return {
         "id": system["id"],
         "number": system["number"],

@@ -48,6 +48,7 @@ from servicekit.workspace.api.payloads import (
     read_values,
     record_json,
     resolve_attachments,
+    title_values,
 )
 from servicekit.workspace.api.problems import ApiProblem, field_error_items, problem_response
 
@@ -272,9 +273,11 @@ def list_view(app_key: str, form_key: str) -> Response:
         ]
         raise ApiProblem(400, str(exc), kind="bad-query", extra={"problems": problems}) from exc
     context = _context(app_key)
+    values = [_row_values(runtime, row) for row in page.rows]
+    titles = title_values(session, runtime, values)
     items = [
-        record_json(session, runtime, access, row, _row_values(runtime, row), context, _tz())
-        for row in page.rows
+        record_json(session, runtime, access, row, row_values, context, _tz(), title_source=title)
+        for row, row_values, title in zip(page.rows, values, titles, strict=True)
     ]
     response = jsonify({"items": items, "next_cursor": page.next_cursor})
     if page.next_cursor:

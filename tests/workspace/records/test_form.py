@@ -190,12 +190,17 @@ def test_rich_text_is_sanitized_and_text_escaped(sample, client, auth):
 
 @pytest.fixture
 def restricted(app, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The sample app where agents may not see satisfaction and may not edit labour cost."""
+    """The sample app with a rich-text field, where agents may not see satisfaction and may
+    not edit labour cost."""
     target = tmp_path / "pkg" / "after_sales"
     shutil.copytree(SAMPLE_APP, target)
     path = target / "forms" / "work_order.json"
     body = json.loads(path.read_text(encoding="utf-8"))
     body["permissions"]["agent"]["fields"] = {"satisfaction": "hidden", "labor_cost": "readonly"}
+    body["fields"].append(
+        {"key": "notes", "type": "rich_text", "label": {"zh": "备注", "en": "Notes"}}
+    )
+    body["layout"]["tabs"][1]["sections"][0]["rows"].append(["notes"])
     path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     install(app, target)
     # The form catalog caches by app key and version numbers, which this copy shares with
@@ -253,3 +258,39 @@ def test_out_of_scope_records_answer_404_and_forbidden_actions_403(sample, clien
         == 404
     )
     assert client.post(BASE + "/new", data={"csrf_token": token}).status_code == 403
+
+
+def test_rich_text_keeps_basic_markup_and_drops_scripts(restricted, client, auth):
+    auth.login()
+    html = client.get(BASE + "/new").get_data(as_text=True)
+    data = work_order_form(
+        first_id(restricted),
+        csrf_token=page_csrf(html),
+        **{"f-notes": '<b>Bring</b> gloves<script>alert(1)</script><a href="javascript:x()">x</a>'},
+    )
+    response = client.post(BASE + "/new", data=data)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    notes = page.split('id="value-notes">')[1].split("</dd>")[0]
+    assert "<b>Bring</b> gloves" in notes
+    assert "<script" not in notes and "alert(1)" not in notes and "javascript:" not in notes
+
+
+def test_date_times_are_typed_and_shown_in_the_readers_zone(sample, client, auth):
+    auth.login()
+    data = work_order_form(
+        first_id(sample), csrf_token=_new(client), **{"f-appointment_at": "2026-01-31T08:30"}
+    )
+    response = client.post(BASE + "/new", data=data)
+    url = response.headers["Location"]
+    with get_db(sample).engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT appointment_at FROM rec_after_sales_work_order WHERE id = :i"),
+            {"i": int(url.rsplit("/", 1)[1])},
+        ).scalar_one()
+    assert str(stored).startswith("2026-01-31 00:30")  # Shanghai 08:30 is 00:30 UTC
+    assert "2026-01-31 08:30" in client.get(url).get_data(as_text=True)
+    auth.logout()
+    grant(sample, "london", "agent", timezone="Europe/London")
+    auth.login("london")
+    assert "2026-01-31 00:30" in client.get(url).get_data(as_text=True)

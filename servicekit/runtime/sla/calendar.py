@@ -222,10 +222,12 @@ class Calendar:
         return moment.astimezone(self.zone).date()
 
     def aware(self, moment: datetime) -> datetime:
-        """``moment`` as an aware instant; naive values are read in the calendar's time zone."""
+        """``moment`` as an aware UTC instant; naive values are read in the calendar's zone."""
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=self.zone)
-        return moment
+            moment = moment.replace(tzinfo=self.zone)
+        # Aware datetimes sharing one tzinfo compare without asking for offsets, which is
+        # most of the work the arithmetic does; the intervals are in UTC too.
+        return moment.astimezone(UTC)
 
     def _instant(self, day: date, minutes: int) -> datetime:
         # Aware arithmetic keeps wall time, so ``astimezone`` applies the offset in force at

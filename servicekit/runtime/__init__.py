@@ -10,10 +10,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every runtime engine with the platform."""
-    from servicekit.runtime import forms, reports, rules, sla
+    from servicekit.runtime import forms, reports, rules, sla, workflow
 
     if hasattr(rules, "init_app"):
         rules.init_app(app)
     forms.init_app(app)
+    workflow.init_app(app)
     sla.init_app(app)
     reports.init_app(app)

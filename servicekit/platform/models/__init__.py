@@ -18,8 +18,20 @@ from servicekit.platform.models.apps import InstalledApp, MetadataDocument
 from servicekit.platform.models.events import Event, Sequence
 from servicekit.platform.models.notifications import Notification
 from servicekit.platform.models.records import ApiToken, Attachment, Comment, ImportJob, SavedView
+from servicekit.platform.models.workflow import (
+    AssignmentDecision,
+    OutboxMessage,
+    RoundRobinCursor,
+    WorkflowInstance,
+    WorkflowTask,
+)
 
 __all__ = [
+    "AssignmentDecision",
+    "OutboxMessage",
+    "RoundRobinCursor",
+    "WorkflowInstance",
+    "WorkflowTask",
     "ApiToken",
     "Attachment",
     "Comment",

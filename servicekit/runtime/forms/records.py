@@ -7,7 +7,7 @@ user started from; a stale one is refused with what changed since, never merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +34,18 @@ SYSTEM = (
     "deleted",
     "deleted_at",
 )
+
+
+# Called in the creating transaction after a record is stored: (session, store, record,
+# actor id, context). Engines such as the workflow register here, so forms need not know them.
+CreatedHook = Callable[[Session, "RecordStore", "Record", "int | None", Context], None]
+_created_hooks: list[CreatedHook] = []
+
+
+def add_created_hook(hook: CreatedHook) -> None:
+    """Call ``hook`` after every record creation (registering the same hook twice is a no-op)."""
+    if hook not in _created_hooks:
+        _created_hooks.append(hook)
 
 
 class RecordError(Exception):
@@ -246,6 +258,10 @@ class RecordStore:
             context.now,
             {"version": 1, "fields": self._diff({}, merged)},
         )
+        if _created_hooks:
+            record = self.get(session, record_id)
+            for hook in list(_created_hooks):
+                hook(session, self, record, actor_id, context)
         return self.get(session, record_id)
 
     def update(

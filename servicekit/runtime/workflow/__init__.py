@@ -1,0 +1,119 @@
+"""The workflow engine: typed workflows, graph checks, moves, tasks, dispatch, actions, outbox.
+
+Pages and the API use :func:`load_workflow` / :func:`workflow_for`, then :func:`move` and
+the operations; the engine registers its graph checks, its record-created hook and its
+outbox delivery job from :func:`init_app`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from servicekit.runtime.workflow.actions import ActionContext, run_actions
+from servicekit.runtime.workflow.checks import check_workflows, graph_problems
+from servicekit.runtime.workflow.definition import EdgeDef, NodeDef, WorkflowDef
+from servicekit.runtime.workflow.dispatch import Decision, decide, great_circle_km
+from servicekit.runtime.workflow.engine import (
+    MoveResult,
+    available_actions,
+    field_rights,
+    instance_of,
+    may_act,
+    move,
+    open_tasks,
+    start,
+    workflow_for,
+)
+from servicekit.runtime.workflow.errors import (
+    MoveConflict,
+    MoveRefused,
+    NotAllowed,
+    WorkflowError,
+    WorkflowNotFound,
+)
+from servicekit.runtime.workflow.loader import WorkflowRuntime, find_workflow, load_workflow
+from servicekit.runtime.workflow.operations import (
+    add_cosigner,
+    cancel,
+    claim,
+    comment,
+    migrate,
+    reassign,
+    release,
+    reopen,
+    return_to,
+)
+from servicekit.runtime.workflow.outbox import DeliveryFailed, deliver, due_messages, sign
+
+
+def init_app(app: Flask) -> None:
+    """Register graph checks, start-on-create, and outbox delivery after commit."""
+    from servicekit.platform.registry import get_registry
+    from servicekit.runtime.forms.records import add_created_hook
+    from servicekit.runtime.workflow.delivery import register_delivery
+
+    get_registry(app).add_validator("workflow", check_workflows)
+    add_created_hook(_start_on_create)
+    register_delivery(app)
+
+
+def _start_on_create(
+    session: Session, store: Any, record: Any, actor_id: int | None, context: Any
+) -> None:
+    """Start the form's workflow, if it has one, for a record just created."""
+    from servicekit.runtime.forms import Actor
+
+    workflow = find_workflow(session, store.source.app_key, store.form.key)
+    if workflow is None:
+        return
+    user = dict(context.user or {})
+    actor = Actor(id=actor_id, roles=frozenset(user.get("roles") or ()), rule_user=user)
+    start(session, workflow, record, actor=actor, now=context.now, tz=context.tz)
+
+
+__all__ = [
+    "ActionContext",
+    "Decision",
+    "DeliveryFailed",
+    "EdgeDef",
+    "MoveConflict",
+    "MoveRefused",
+    "MoveResult",
+    "NodeDef",
+    "NotAllowed",
+    "WorkflowDef",
+    "WorkflowError",
+    "WorkflowNotFound",
+    "WorkflowRuntime",
+    "add_cosigner",
+    "available_actions",
+    "cancel",
+    "check_workflows",
+    "claim",
+    "comment",
+    "decide",
+    "deliver",
+    "due_messages",
+    "field_rights",
+    "find_workflow",
+    "graph_problems",
+    "great_circle_km",
+    "init_app",
+    "instance_of",
+    "load_workflow",
+    "may_act",
+    "migrate",
+    "move",
+    "open_tasks",
+    "reassign",
+    "release",
+    "reopen",
+    "return_to",
+    "run_actions",
+    "sign",
+    "start",
+    "workflow_for",
+]

@@ -174,7 +174,10 @@ def _etag(version: int) -> str:
 def _json_body() -> Any:
     if not request.is_json:
         raise ApiProblem(415, _("Send the body as application/json."))
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None  # absurdly deep nesting is malformed input, not a server error
     if body is None:
         raise ApiProblem(400, _("The body is not valid JSON."), kind="malformed-json")
     return body

@@ -78,6 +78,10 @@ def test_malformed_requests_get_400_or_415(admin_api) -> None:
     )
     assert broken.status_code == 400 and PROBLEM_KEYS <= set(broken.get_json())
     assert admin_api.post(f"{BASE}/records", data="values=1").status_code == 415
+    deep = admin_api.post(
+        f"{BASE}/records", data="[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert deep.status_code == 400
     not_object = admin_api.post(f"{BASE}/records", json=[1, 2])
     assert not_object.status_code == 400
     assert admin_api.get(f"{BASE}/records?limit=501").status_code == 400

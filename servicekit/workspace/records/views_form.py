@@ -33,6 +33,7 @@ from servicekit.workspace.records.inputs import (
     TOO_MANY_FILES,
     attachment_value,
     kept_attachments,
+    new_token,
     raw_from_values,
     read_form,
 )
@@ -238,6 +239,28 @@ def _check_only(
     return []
 
 
+def _row_action(scope: FormScope, raw: dict[str, Any], action: str) -> bool:
+    """Add or remove a subform row as the page asked without scripts (``add:key``,
+    ``remove:key:token``); whether the action was one of those."""
+    verb, _sep, rest = action.partition(":")
+    key, _sep, token = rest.partition(":")
+    try:
+        item = scope.form.field(key[:40])
+    except KeyError:
+        return False
+    if item.type != "subform" or scope.access.field_right(item.key) != "editable":
+        return False
+    rows = list(raw.get(item.key) or [])
+    if verb == "add":
+        rows.append({"_token": new_token()})
+    elif verb == "remove":
+        rows = [row for row in rows if row.get("_token") != token]
+    else:
+        return False
+    raw[item.key] = rows
+    return True
+
+
 @bp.post("/apps/<app_key>/forms/<form_key>/new")
 def create_record(app_key: str, form_key: str) -> Response:
     """Save a new record, or show the form again with every problem (422)."""
@@ -245,6 +268,9 @@ def create_record(app_key: str, form_key: str) -> Response:
     scope.require("create")
     values, raw, errors = _submitted(scope, None)
     base = scope.runtime.logic.default_values(scope.context())
+    shown = merge_raw(raw_from_values(scope.form, base, scope.tz), raw)
+    if _row_action(scope, shown, request.form.get("_subform", "")[:120]):
+        return _page(_view(scope, shown, {**base, **values}, record=None))
     if not errors:
         try:
             record = scope.runtime.store.create(
@@ -262,7 +288,6 @@ def create_record(app_key: str, form_key: str) -> Response:
             errors = exc.errors
     else:
         errors = _merge_errors(errors, _check_only(scope, values, None))
-    shown = merge_raw(raw_from_values(scope.form, base, scope.tz), raw)
     return _page(_view(scope, shown, {**base, **values}, record=None, errors=errors), 422)
 
 
@@ -278,6 +303,10 @@ def update_record(app_key: str, form_key: str, record_id: int) -> Response:
     expected = int(version) if version.isdigit() else record.version
     values, raw, errors = _submitted(scope, record)
     shown = merge_raw(raw_from_values(scope.form, record.values, scope.tz), raw)
+    if _row_action(scope, shown, request.form.get("_subform", "")[:120]):
+        view = _view(scope, shown, {**record.values, **values}, record=record)
+        view.version = expected
+        return _page(view)
     if errors:
         errors = _merge_errors(errors, _check_only(scope, values, record))
         view = _view(scope, shown, {**record.values, **values}, record=record, errors=errors)

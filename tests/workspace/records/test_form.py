@@ -294,3 +294,20 @@ def test_date_times_are_typed_and_shown_in_the_readers_zone(sample, client, auth
     grant(sample, "london", "agent", timezone="Europe/London")
     auth.login("london")
     assert "2026-01-31 00:30" in client.get(url).get_data(as_text=True)
+
+
+def test_subform_rows_can_be_added_and_removed_without_scripts(sample, client, auth):
+    auth.login()
+    before = _count(sample)
+    data = work_order_form(first_id(sample), csrf_token=_new(client), _subform="add:parts")
+    html = client.post(BASE + "/new", data=data).get_data(as_text=True)
+    tokens = re.findall(r'name="f-parts-row" value="([^"_]+)"', html)
+    assert len(tokens) == 1 and _count(sample) == before  # nothing saved yet
+    data.update({"f-parts-row": tokens, f"f-parts-{tokens[0]}-part_name": "Fuse"})
+    data["_subform"] = "add:parts"
+    html = client.post(BASE + "/new", data=data).get_data(as_text=True)
+    assert len(re.findall(r'name="f-parts-row" value="([^"_]+)"', html)) == 2
+    assert 'value="Fuse"' in html
+    data["_subform"] = f"remove:parts:{tokens[0]}"
+    html = client.post(BASE + "/new", data=data).get_data(as_text=True)
+    assert re.findall(r'name="f-parts-row" value="([^"_]+)"', html) == []

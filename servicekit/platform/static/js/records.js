@@ -57,6 +57,7 @@
     }
     var remove = event.target.closest("[data-subform-remove]");
     if (remove) {
+      event.preventDefault();
       var row = remove.closest("tr");
       var body = row.parentElement;
       row.remove();

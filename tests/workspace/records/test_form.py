@@ -311,3 +311,22 @@ def test_subform_rows_can_be_added_and_removed_without_scripts(sample, client, a
     data["_subform"] = f"remove:parts:{tokens[0]}"
     html = client.post(BASE + "/new", data=data).get_data(as_text=True)
     assert re.findall(r'name="f-parts-row" value="([^"_]+)"', html) == []
+
+
+def test_user_picker_offers_the_role_and_lists_show_names(sample, client, auth):
+    engineer = grant(sample, "eng.a", "engineer", display_name="Engineer Alpha")
+    grant(sample, "agent.b", "agent", display_name="Agent Beta")
+    auth.login()
+    html = client.get(BASE + "/new").get_data(as_text=True)
+    picker = html.split('id="f-engineer"')[1].split("</select>")[0]
+    assert "Engineer Alpha" in picker and "Agent Beta" not in picker
+    record_id = _create(sample, client, **{"f-engineer": str(engineer)})
+    listing = client.get(BASE + "?cols=engineer&sort=number&desc=1").get_data(as_text=True)
+    row = listing.split(f'data-record-id="{record_id}"')[1].split("</tr>")[0]
+    assert "Engineer Alpha" in row
+    # The engineer's scope is "engineer = user.id": now they see exactly this order.
+    auth.logout()
+    auth.login("eng.a")
+    mine = client.get(BASE).get_data(as_text=True)
+    assert re.findall(r'data-record-id="(\d+)"', mine) == [str(record_id)]
+    assert client.get(f"{BASE}/records/{record_id}").status_code == 200

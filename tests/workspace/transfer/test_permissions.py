@@ -67,6 +67,7 @@ def test_a_hidden_field_cannot_be_filled_by_import(demo, client, auth) -> None: 
     auth.login("clerk")
     page = client.get(f"/apps/{APP}/forms/asset/import")
     assert page.status_code == 200 and "导入资产记录" in page.get_data(as_text=True)
+    assert f'href="/apps/{APP}/forms/asset">' in page.get_data(as_text=True)
     data = "标题,机密\r\n甲,偷偷写入\r\n".encode()
     text = import_file(client, auth, "asset", "a.csv", data).get_data(as_text=True)
     assert 'value="secret"' not in text

@@ -201,7 +201,12 @@ class SqlBuilder:
         """``sum``, ``avg``, ``min``, ``max``, ``median`` or ``percentile`` of numbers."""
         value = self._when(cond, expr)
         if kind == "sum":
-            return func.coalesce(func.sum(value), 0) if self.pg else func.sk_sum(value)
+            # A sum over no rows is 0, not empty, on both databases.
+            return (
+                func.coalesce(func.sum(value), 0)
+                if self.pg
+                else func.coalesce(func.sk_sum(value), "0")
+            )
         if kind == "avg":
             return func.avg(value) if self.pg else func.skr_avg(value)
         if kind in ("min", "max"):

@@ -29,12 +29,13 @@ from servicekit.runtime.sla.calendar import (
 )
 from servicekit.runtime.sla.durations import Target, format_working, parse_target
 from servicekit.runtime.sla.errors import CalendarCoverageError, CalendarError, SlaError
+from servicekit.runtime.sla.policy_checks import check_policies
 from servicekit.runtime.sla.store import SHARED_APP, load_calendar
 from servicekit.runtime.sla.validate import check_calendar
 
 
 def init_app(app: Any) -> None:
-    """Register the ``sla`` CLI group and the calendar validator with a ServiceKit app."""
+    """Register the ``sla`` CLI group and the calendar and SLA policy validators."""
     from servicekit.platform.metadata.problems import Problem
     from servicekit.runtime.sla.cli import sla_group
 
@@ -45,8 +46,18 @@ def init_app(app: Any) -> None:
             for path, message in check_calendar(doc.body)
         ]
 
+    def policy_validator(docset: Any) -> list[Problem]:
+        apps = [doc.body for doc in docset.of_kind("app") if isinstance(doc.body, dict)]
+        roles = {r.get("key") for r in apps[0].get("roles") or []} if apps else None
+        found = check_policies(
+            docset.bodies("sla"), docset.forms(), docset.bodies("workflow"), roles
+        )
+        return [Problem(message, path, docset.file_of("sla", key)) for key, path, message in found]
+
     app.cli.add_command(sla_group)
-    app.extensions["servicekit.registry"].add_validator("calendar", validator)
+    registry = app.extensions["servicekit.registry"]
+    registry.add_validator("calendar", validator)
+    registry.add_validator("sla", policy_validator)
 
 
 __all__ = [
@@ -64,6 +75,7 @@ __all__ = [
     "builtin_body",
     "builtin_calendar",
     "check_calendar",
+    "check_policies",
     "due",
     "due_end_of_day",
     "due_with_pauses",

@@ -22,6 +22,7 @@ FILES: tuple[tuple[str, str], ...] = (
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
     ("sortablejs/Sortable.min.js", "sortablejs/Sortable.min.js"),
     ("signature_pad/dist/signature_pad.umd.min.js", "signature_pad/signature_pad.umd.min.js"),
+    ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
     ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"),
     ("bootstrap-icons/font/fonts/bootstrap-icons.woff2", "bootstrap-icons/fonts/bootstrap-icons.woff2"),
     ("bootstrap-icons/font/fonts/bootstrap-icons.woff", "bootstrap-icons/fonts/bootstrap-icons.woff"),

@@ -87,6 +87,20 @@ SCRIPTS: tuple[Asset, ...] = (
 )
 
 
+# Loaded only by the pages that need them (one megabyte of charts is not for every page).
+PAGE_SCRIPTS: dict[str, Asset] = {
+    # Report and dashboard charts.
+    "echarts": Asset(
+        "echarts",
+        "6.1.0",
+        "dist/echarts.min.js",
+        "vendor/echarts/echarts.min.js",
+        "sha384-C2iskrW/uPW46KzOjrvJIQo4YkV8lkD+QS0CrDN18IIPIpT/g2USu8bTP3nvmIAD",
+        loaded_check="window.echarts",
+    ),
+}
+
+
 def stylesheet_tags(local_only: bool) -> Markup:
     """``<link>`` tags; a CDN stylesheet that fails to load swaps itself for the local copy."""
     tags = []
@@ -104,10 +118,10 @@ def stylesheet_tags(local_only: bool) -> Markup:
     return Markup("\n").join(tags)
 
 
-def script_tags(local_only: bool) -> Markup:
+def script_tags(local_only: bool, assets: tuple[Asset, ...] = SCRIPTS) -> Markup:
     """``<script>`` tags; when a CDN script did not load, the local copy is written in its place."""
     tags = []
-    for asset in SCRIPTS:
+    for asset in assets:
         local = url_for("static", filename=asset.local_path)
         if local_only:
             tags.append(Markup('<script src="{}"></script>').format(local))
@@ -128,7 +142,10 @@ def script_tags(local_only: bool) -> Markup:
 
 
 def init_assets(app: Flask) -> None:
-    """Expose ``asset_stylesheets()`` and ``asset_scripts()`` to templates."""
+    """Expose ``asset_stylesheets()``, ``asset_scripts()`` and ``asset_page_script(name)``."""
     local_only = app.config.get("SERVICEKIT_ASSETS") == "local"
     app.jinja_env.globals["asset_stylesheets"] = lambda: stylesheet_tags(local_only)
     app.jinja_env.globals["asset_scripts"] = lambda: script_tags(local_only)
+    app.jinja_env.globals["asset_page_script"] = lambda name: script_tags(
+        local_only, (PAGE_SCRIPTS[name],)
+    )

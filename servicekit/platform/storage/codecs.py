@@ -134,10 +134,19 @@ def _location(raw: str) -> dict[str, Any]:
     return location
 
 
+def _refuse_nul(raw: Any) -> None:
+    # PostgreSQL cannot store NUL in text; refuse it here so both databases agree.
+    # Values are strings, lists of strings or flat dicts, so one level deep is enough.
+    items = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else [raw]
+    if any(isinstance(item, str) and "\x00" in item for item in items):
+        raise FieldValueError(N_("The value contains a NUL character, which cannot be stored."))
+
+
 def from_text(field: FieldDef, raw: str | None, tz: ZoneInfo) -> Any:
     """The value of ``field`` typed as text (an HTML input or a CSV cell); '' is null."""
     if raw is None:
         return None
+    _refuse_nul(raw)
     if len(raw) > MAX_TEXT:
         raise FieldValueError(N_("The value is longer than %(max)s characters."), max=MAX_TEXT)
     kind = field.value_type
@@ -205,6 +214,7 @@ def from_json(field: FieldDef, raw: Any, tz: ZoneInfo) -> Any:
     """The value of ``field`` as sent in a JSON body (API)."""
     if raw is None:
         return None
+    _refuse_nul(raw)
     kind = field.value_type
     if kind == "boolean":
         if isinstance(raw, bool):

@@ -41,6 +41,9 @@ def _count(api) -> int:  # type: ignore[no-untyped-def]
         ({"files": ["a.pdf"]}, ("files", None, None)),
         ({"files": [424242]}, ("files", None, None)),
         ({"bogus": 1}, ("bogus", None, None)),
+        ({"notes": "a\x00b"}, ("notes", None, None)),
+        ({"place": {"lat": "1", "lng": "2", "address": "\x00"}}, ("place", None, None)),
+        ({"items": [{"part": "p\x00"}]}, ("items", 0, "part")),
     ],
 )
 def test_bad_values_are_refused_with_the_field_named(admin_api, values, where) -> None:

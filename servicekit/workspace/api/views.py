@@ -250,6 +250,9 @@ def list_view(app_key: str, form_key: str) -> Response:
     """One page of records: ``filter``, ``search``, ``sort``, ``cursor``, ``limit``."""
     session = get_session()
     runtime, access = _form(app_key, form_key)
+    if any("\x00" in value for value in request.args.values()):
+        # PostgreSQL cannot compare text with NUL in it; such a query is malformed.
+        raise ApiProblem(400, _("The query contains a NUL character."))
     sort = (request.args.get("sort") or "-created_at").strip()[:80]
     descending = sort.startswith("-")
     limit_text = request.args.get("limit", "50")

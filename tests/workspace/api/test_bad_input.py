@@ -90,6 +90,8 @@ def test_malformed_requests_get_400_or_415(admin_api) -> None:
     assert admin_api.get(f"{BASE}/records?limit=501").status_code == 400
     assert admin_api.get(f"{BASE}/records?cursor=garbage").status_code == 400
     assert admin_api.get(f"{BASE}/records?sort=files").status_code == 400
+    assert admin_api.get(f"{BASE}/records?search=a%00b").status_code == 400
+    assert admin_api.get(f'{BASE}/records?filter=subject = "a%00"').status_code == 400
 
 
 def test_a_broken_filter_reports_line_and_column(admin_api) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from servicekit.platform.models import (
     AssignmentDecision,
     Event,
+    User,
     WorkflowInstance,
     WorkflowTask,
 )
@@ -34,7 +35,7 @@ from servicekit.runtime.forms import (
 )
 from servicekit.runtime.workflow.actions import ActionContext, run_actions
 from servicekit.runtime.workflow.definition import APPROVE, REJECT, EdgeDef, NodeDef
-from servicekit.runtime.workflow.dispatch import decide, pool_user_ids
+from servicekit.runtime.workflow.dispatch import Decision, decide, pool_user_ids
 from servicekit.runtime.workflow.errors import (
     MoveConflict,
     MoveRefused,
@@ -584,14 +585,16 @@ def _finish(step: _Step, node: NodeDef) -> None:
 def _open_tasks(step: _Step, node: NodeDef, token: str) -> list[WorkflowTask]:
     """Open the node's task (one per voter at an approval) and record the assignment."""
     rule = node.assignment or {"strategy": "pool"}
-    decision = decide(
-        step.session,
-        rule,
-        step.values(),
-        app_key=step.instance.app_key,
-        scope=f"{step.instance.app_key}.{step.workflow.definition.key}.{node.key}",
-        many=node.kind == "approval",
-    )
+    decision = _back_to_previous(step, node) if node.kind == "task" else None
+    if decision is None:
+        decision = decide(
+            step.session,
+            rule,
+            step.values(),
+            app_key=step.instance.app_key,
+            scope=f"{step.instance.app_key}.{step.workflow.definition.key}.{node.key}",
+            many=node.kind == "approval",
+        )
     group = uuid.uuid4().hex[:12] if node.kind == "approval" else None
     assignees: list[int | None] = list(decision.assignees) or [None]
     tasks = []
@@ -647,6 +650,30 @@ def _open_tasks(step: _Step, node: NodeDef, token: str) -> list[WorkflowTask]:
                 actor_id=step.actor.id,
             )
     return tasks
+
+
+def _back_to_previous(step: _Step, node: NodeDef) -> Decision | None:
+    """Work that comes back to a step (退回, reopen) goes to whoever did that step last."""
+    previous = step.session.scalar(
+        select(User)
+        .join(WorkflowTask, WorkflowTask.completed_by == User.id)
+        .where(
+            WorkflowTask.instance_id == step.instance.id,
+            WorkflowTask.node_key == node.key,
+            WorkflowTask.state == "completed",
+            User.active.is_(True),
+        )
+        .order_by(WorkflowTask.id.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return None
+    return Decision(
+        "previous",
+        assignees=[previous.id],
+        candidates=[{"user_id": previous.id, "name": previous.display_name}],
+        reason=f"assigned to {previous.display_name}: did this step before",
+    )
 
 
 def _pool_of(rule: Mapping[str, Any]) -> str | None:

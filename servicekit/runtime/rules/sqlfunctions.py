@@ -37,6 +37,9 @@ _SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
 def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
     """The SQL of one function call, or a RuleError naming a function with no SQL form."""
     name, args = node.name, node.args
+    if _is_strict(name) and any(c.type_of(a).kind == "null" for a in args):
+        # A strict function of a null literal is null, whatever its declared type.
+        return null()
     if name in ("SUM", "COUNT", "COUNTIF", "SUMIF", "MIN", "MAX"):
         first = c.type_of(args[0])
         if first.is_list or name not in ("MIN", "MAX"):
@@ -139,6 +142,12 @@ def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
         roles = {str(r) for r in (c.user.get("roles") or ())}
         return c.param(role.value in roles, Type("boolean"))
     raise _unsupported(node, name)
+
+
+def _is_strict(name: str) -> bool:
+    from servicekit.runtime.rules.pyfunctions import _STRICT
+
+    return name == "DATEADD" or (name in _STRICT and not _STRICT[name][1])
 
 
 class _Raw(ColumnElement[Any]):

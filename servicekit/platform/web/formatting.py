@@ -24,10 +24,13 @@ def localtime(moment: datetime | None) -> str:
 
 
 def entry_url(app_key: str, entry: NavEntry) -> str:
-    """Where a navigation entry leads: a form page, or the app page for reports and dashboards
-    (their pages arrive with later releases)."""
+    """Where a navigation entry leads: a form's list, a report page or a dashboard."""
     if entry.kind == "form":
         return url_for("records.list_page", app_key=app_key, form_key=entry.target)
+    if entry.kind == "report":
+        return url_for("reports.report_page", app_key=app_key, report_key=entry.target)
+    if entry.kind == "dashboard":
+        return url_for("reports.dashboard_page", app_key=app_key, dashboard_key=entry.target)
     return url_for("home.app_page", app_key=app_key) + f"#entry-{entry.key}"
 
 

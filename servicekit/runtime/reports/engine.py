@@ -13,6 +13,7 @@ from servicekit.runtime.reports.buckets import bucket_bounds
 from servicekit.runtime.reports.cache import ResultCache, data_version
 from servicekit.runtime.reports.compile import PageFilters, Viewer, compile_report
 from servicekit.runtime.reports.fields import PathError, resolve
+from servicekit.runtime.reports.kpis import KPIS, kpi_params
 from servicekit.runtime.reports.model import ReportDef
 from servicekit.runtime.reports.results import ReportResult, execute
 
@@ -75,6 +76,10 @@ def drill_rule(
         chosen = report.measure(measure)
         if chosen.filter:
             parts.append(f"({chosen.filter})")
+        if chosen.kpi in KPIS:
+            condition = KPIS[chosen.kpi].drill(kpi_params(chosen.kpi, chosen))
+            if condition:
+                parts.append(f"({condition})")
     labels = labels or [""] * len(keys)
     for dim, key, label in zip(report.dimensions, keys, labels, strict=False):
         parts.append(_dimension_rule(report, forms, dim.field, dim.bucket, dim.ranges, key, label))

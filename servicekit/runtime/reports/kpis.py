@@ -25,6 +25,8 @@ class Kpi:
     field_params: tuple[str, ...]  # params naming a field path of the report's form
     build: Callable[[SqlBuilder, Measure, Any], Any]
     decimal: bool = True  # whether the value is a fraction (else a whole count)
+    # The records behind the number, as a rule for the record list (None: all of them).
+    drill: Callable[[dict[str, Any]], str | None] = lambda params: None
 
 
 def _params(kpi: Kpi, measure: Measure) -> dict[str, Any]:
@@ -71,15 +73,27 @@ KPIS: dict[str, Kpi] = {
     "work_orders_per_engineer": Kpi(
         "work_orders_per_engineer", {"engineer": "engineer"}, ("engineer",), _per_engineer
     ),
-    "backlog": Kpi("backlog", {"open_if": "resolution = null"}, (), _backlog, decimal=False),
+    "backlog": Kpi(
+        "backlog",
+        {"open_if": "resolution = null"},
+        (),
+        _backlog,
+        decimal=False,
+        drill=lambda p: str(p["open_if"]),
+    ),
     "average_satisfaction": Kpi(
-        "average_satisfaction", {"field": "satisfaction"}, ("field",), _satisfaction
+        "average_satisfaction",
+        {"field": "satisfaction"},
+        ("field",),
+        _satisfaction,
+        drill=lambda p: f"{p['field']} != null",
     ),
     "nps": Kpi(
         "nps",
         {"field": "satisfaction", "promoter_min": 5, "detractor_max": 3},
         ("field",),
         _nps,
+        drill=lambda p: f"{p['field']} != null",
     ),
     "spare_part_cost": Kpi(
         "spare_part_cost",

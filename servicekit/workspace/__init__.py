@@ -20,10 +20,11 @@ def get_file_store(app: Flask) -> FileStore:
 
 def init_app(app: Flask) -> None:
     """Register the workspace blueprints (records, API, transfer)."""
-    from servicekit.workspace import api, records, reports, transfer
+    from servicekit.workspace import api, calendars, records, reports, transfer
 
     app.extensions["servicekit.files"] = FileStore(Path(app.instance_path) / "files")
     records.init_app(app)
     api.init_app(app)
     transfer.init_app(app)
     reports.init_app(app)
+    calendars.init_app(app)

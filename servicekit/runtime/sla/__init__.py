@@ -30,7 +30,13 @@ from servicekit.runtime.sla.calendar import (
 from servicekit.runtime.sla.durations import Target, format_working, parse_target
 from servicekit.runtime.sla.errors import CalendarCoverageError, CalendarError, SlaError
 from servicekit.runtime.sla.policy_checks import check_policies
-from servicekit.runtime.sla.store import SHARED_APP, load_calendar
+from servicekit.runtime.sla.store import (
+    SHARED_APP,
+    load_calendar,
+    publish_shared_calendar,
+    shared_calendar_body,
+    shared_calendar_keys,
+)
 from servicekit.runtime.sla.validate import check_calendar
 
 
@@ -87,4 +93,7 @@ __all__ = [
     "next_working_instant",
     "parse_target",
     "paused_time",
+    "publish_shared_calendar",
+    "shared_calendar_body",
+    "shared_calendar_keys",
 ]

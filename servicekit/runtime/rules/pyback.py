@@ -422,7 +422,7 @@ class _Compiler:
         compare = _ORDER_OPS[op]
 
         def order_field(env: Env) -> bool:
-            raw = env.values.get(key)
+            raw: Any = env.values.get(key)
             kind = type(raw)
             if kind is not int and (kind is not Decimal or not raw.is_finite()):
                 raw = left(env)

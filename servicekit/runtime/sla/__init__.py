@@ -29,6 +29,7 @@ from servicekit.runtime.sla.calendar import (
 )
 from servicekit.runtime.sla.durations import Target, format_working, parse_target
 from servicekit.runtime.sla.errors import CalendarCoverageError, CalendarError, SlaError
+from servicekit.runtime.sla.policies import Policy, Step, TargetDef, select_policy
 from servicekit.runtime.sla.policy_checks import check_policies
 from servicekit.runtime.sla.store import (
     SHARED_APP,
@@ -75,8 +76,11 @@ __all__ = [
     "CalendarError",
     "Holiday",
     "MakeUpDay",
+    "Policy",
     "SlaError",
+    "Step",
     "Target",
+    "TargetDef",
     "WorkingInterval",
     "builtin_body",
     "builtin_calendar",
@@ -94,6 +98,7 @@ __all__ = [
     "parse_target",
     "paused_time",
     "publish_shared_calendar",
+    "select_policy",
     "shared_calendar_body",
     "shared_calendar_keys",
 ]

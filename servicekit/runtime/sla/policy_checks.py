@@ -206,6 +206,8 @@ def _nodes_of(workflows: Mapping[str, Mapping[str, Any]], form: Any) -> set[str]
     for workflow in workflows.values():
         if workflow.get("form") == form:
             found = (found or set()) | {
-                n.get("key") for n in workflow.get("nodes") or [] if isinstance(n, Mapping)
+                str(n["key"])
+                for n in workflow.get("nodes") or []
+                if isinstance(n, Mapping) and "key" in n
             }
     return found

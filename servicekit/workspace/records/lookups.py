@@ -19,7 +19,13 @@ from werkzeug.wrappers import Response
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.storage import RecordSource, codecs
 from servicekit.platform.web.rendering import render
-from servicekit.runtime.forms import FormRuntime, actor_for, form_access, load_form_runtime
+from servicekit.runtime.forms import (
+    FormNotFound,
+    FormRuntime,
+    actor_for,
+    form_access,
+    load_form_runtime,
+)
 from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
 from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.workspace.records.access import FormScope, form_scope
@@ -100,7 +106,10 @@ def lookup_search(app_key: str, form_key: str, path: str) -> Response:
     except KeyError:
         abort(404)
     target_key = str(item.get("form"))
-    target_runtime = load_form_runtime(scope.session, app_key, target_key)
+    try:
+        target_runtime = load_form_runtime(scope.session, app_key, target_key)
+    except FormNotFound:
+        abort(404)
     access = form_access(target_runtime.form, actor_for(current_user, app_key))
     results: list[tuple[int, str]] = []
     if access.allows("read"):

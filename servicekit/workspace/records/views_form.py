@@ -38,8 +38,6 @@ from servicekit.workspace.records.inputs import (
     read_form,
 )
 
-DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
-
 
 def _editable(scope: FormScope) -> set[str]:
     return {
@@ -50,7 +48,7 @@ def _editable(scope: FormScope) -> set[str]:
 
 
 def _file_rules(item: Any) -> FileRules:
-    limit = int(current_app.config.get("SERVICEKIT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD))
+    limit = int(current_app.config["SERVICEKIT_MAX_UPLOAD_MB"] * 1024 * 1024)
     return FileRules.for_field(item.type, item.raw, limit)
 
 

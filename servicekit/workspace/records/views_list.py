@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import SavedView
+from servicekit.platform.storage.messages import N_
 from servicekit.platform.web.rendering import render
 from servicekit.runtime.forms.query import ListRequest, QueryError, count_records, list_records
 from servicekit.runtime.rules import RuleError, compile_rule
@@ -109,12 +110,15 @@ def list_page(app_key: str, form_key: str) -> Response:
     filter_text = None
     try:
         if typed.strip():
-            compile_rule(
+            rule = compile_rule(
                 typed,
                 [f.raw for f in scope.form.fields],
                 forms=scope.runtime.app.fields,
                 expect="boolean",
             )
+            # Filtering on a field one may not see would reveal its values row by row.
+            if {path.split(".")[0] for path in rule.fields} & hidden:
+                raise FilterProblem(N_("This field cannot be filtered on."))
         filter_text = build_filter(scope.form, rows, typed, hidden)
     except RuleError as exc:
         problems = [

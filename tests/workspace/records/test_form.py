@@ -234,6 +234,10 @@ def test_hidden_and_readonly_fields_are_neither_shown_nor_accepted(restricted, c
     assert row[0] is None and row[1] is None
     page = client.get(f"{BASE}/records/{record_id}").get_data(as_text=True)
     assert "满意度" not in page
+    # Nor can the hidden field be filtered or sorted on.
+    listing = client.get(BASE + '?expr=satisfaction+%3D+"5"').get_data(as_text=True)
+    assert 'id="filter-problems"' in listing and "data-record-id" not in listing
+    assert 'value="satisfaction"' not in client.get(BASE).get_data(as_text=True)
 
 
 def test_out_of_scope_records_answer_404_and_forbidden_actions_403(sample, client, auth):

@@ -52,7 +52,7 @@ def test_upload_with_a_path_in_its_name_is_stored_under_a_random_name(sample, cl
 
 
 def test_upload_over_the_limit_is_refused_and_nothing_is_saved(sample, client, auth):
-    sample.config["SERVICEKIT_MAX_UPLOAD_BYTES"] = 1024
+    sample.config["SERVICEKIT_MAX_UPLOAD_MB"] = 0.001  # about 1 KB
     auth.login()
     token = page_csrf(client.get(BASE + "/new").get_data(as_text=True))
     data = work_order_form(first_id(sample), csrf_token=token)

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import FieldDef
-from servicekit.platform.models import Event
+from servicekit.platform.models import Event, User
 from servicekit.platform.storage import RecordSource, codecs, next_number
 from servicekit.platform.storage.messages import N_, FieldError
 from servicekit.runtime.forms.logic import Context, FormLogic
@@ -168,6 +168,7 @@ class RecordStore:
         state = self.logic.state(expanded, context)
         errors = validate_values(self.form, values, state)
         errors += self._lookup_errors(session, values)
+        errors += self._user_errors(session, values)
         errors += self._unique_errors(session, values, record_id)
         if not errors:
             for message in self.logic.failed_validations(expanded, context, locale):
@@ -193,6 +194,29 @@ class RecordStore:
             if exists is None:
                 errors.append(FieldError(item.key, N_("The chosen record no longer exists.")))
         return errors
+
+    def _user_errors(self, session: Session, values: Mapping[str, Any]) -> list[FieldError]:
+        """User fields must name existing users (the column is a foreign key)."""
+        places: list[tuple[Any, str, int | None, str | None]] = []
+        for item in self.form.fields:
+            if item.value_type == "user" and values.get(item.key) is not None:
+                places.append((values[item.key], item.key, None, None))
+            for child in item.children:
+                if child.value_type != "user":
+                    continue
+                for index, row in enumerate(values.get(item.key) or []):
+                    if row.get(child.key) is not None:
+                        places.append((row[child.key], item.key, index, child.key))
+        if not places:
+            return []
+        # User ids are 32-bit; a larger number names nobody (and PostgreSQL would refuse it).
+        wanted = {user_id for user_id, *_rest in places if 0 < user_id < 2**31}
+        known = set(session.scalars(select(User.id).where(User.id.in_(wanted))))
+        return [
+            FieldError(key, N_("There is no such user."), row=row, subfield=subfield)
+            for user_id, key, row, subfield in places
+            if user_id not in known
+        ]
 
     def _unique_errors(
         self, session: Session, values: Mapping[str, Any], record_id: int | None

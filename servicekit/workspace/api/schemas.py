@@ -184,7 +184,7 @@ class FileValue(CodecField):
         ids: list[int] = []
         for item in value:
             item_id = item.get("id") if isinstance(item, dict) else item
-            if isinstance(item_id, bool) or not isinstance(item_id, int):
+            if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 < item_id < 2**63:
                 raise ValidationError(_("Send a list of attachment ids."))
             ids.append(item_id)
         return ids or None

@@ -55,6 +55,9 @@ from servicekit.workspace.api.problems import ApiProblem, field_error_items, pro
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _TOO_LARGE = "The file is larger than %(max)s MB."
+# Ids past the 64-bit range cannot exist; the URL rules do not match them (404).
+_MAX_ID = str(2**63 - 1)
+_RECORD_URL = "/apps/<app_key>/forms/<form_key>/records/<int(max=" + _MAX_ID + "):record_id>"
 
 
 # --- plumbing -----------------------------------------------------------------------------
@@ -353,7 +356,7 @@ def create_view(app_key: str, form_key: str) -> Response:
     return response
 
 
-@bp.get("/apps/<app_key>/forms/<form_key>/records/<int:record_id>")
+@bp.get(_RECORD_URL)
 @public
 def record_view(app_key: str, form_key: str, record_id: int) -> Response:
     """One record with its subform rows; ``ETag`` is its version."""
@@ -365,7 +368,10 @@ def record_view(app_key: str, form_key: str, record_id: int) -> Response:
     return response
 
 
-@bp.route("/apps/<app_key>/forms/<form_key>/records/<int:record_id>", methods=["PATCH", "PUT"])
+@bp.route(
+    _RECORD_URL,
+    methods=["PATCH", "PUT"],
+)
 @public
 def update_view(app_key: str, form_key: str, record_id: int) -> Response:
     """Change a record at the version in ``If-Match`` (PATCH: given values; PUT: all)."""
@@ -427,7 +433,7 @@ def _replacement(
     return full
 
 
-@bp.delete("/apps/<app_key>/forms/<form_key>/records/<int:record_id>")
+@bp.delete(_RECORD_URL)
 @public
 def delete_view(app_key: str, form_key: str, record_id: int) -> Response:
     """Move a record to the trash (204); honours ``If-Match`` when given."""
@@ -513,7 +519,7 @@ def upload_view(app_key: str, form_key: str) -> Response:
     return response
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.get("/attachments/<int(max=" + _MAX_ID + "):attachment_id>")
 @public
 def download_attachment(attachment_id: int) -> Response:
     """The file, if the caller may read its record (else 404); always as a download."""

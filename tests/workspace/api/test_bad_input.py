@@ -31,6 +31,8 @@ def _count(api) -> int:  # type: ignore[no-untyped-def]
         ({"kind": "other"}, ("kind", None, None)),
         ({"tags": "red"}, ("tags", None, None)),
         ({"owner": "admin"}, ("owner", None, None)),
+        ({"owner": 999999}, ("owner", None, None)),
+        ({"owner": 10**15}, ("owner", None, None)),
         ({"account": 999999}, ("account", None, None)),
         ({"place": {"lat": 91, "lng": 0}}, ("place", None, None)),
         ({"subject": "x" * 21}, ("subject", None, None)),
@@ -155,3 +157,12 @@ def test_unknown_addresses_and_methods_answer_problem_details(admin_api, client)
     assert {"GET", "PATCH", "PUT", "DELETE"} <= set(wrong.headers["Allow"].split(", "))
     anonymous = client.get("/api/v1/no/such/thing")
     assert anonymous.status_code == 401
+
+
+def test_ids_out_of_range_are_not_found_or_invalid(admin_api) -> None:
+    assert admin_api.get(f"{BASE}/records/{10**25}").status_code == 404
+    assert admin_api.get(f"/api/v1/attachments/{10**25}").status_code == 404
+    files = admin_api.post(f"{BASE}/records", json={"values": {"files": [10**25]}})
+    assert files.status_code == 422
+    account = admin_api.post(f"{BASE}/records", json={"values": {"account": 10**17}})
+    assert account.status_code == 422

@@ -13,7 +13,7 @@ from servicekit.runtime.sla import Calendar
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MINUTE = timedelta(minutes=1)
 
-settings.register_profile("sla-ci", derandomize=True, max_examples=1000, deadline=None)
+settings.register_profile("sla-ci", derandomize=True, max_examples=500, deadline=None)
 settings.register_profile("sla-local", max_examples=150, deadline=None)
 # Applied per test (not loaded globally) so the other suites keep their own profiles.
 SLA_PROFILE = settings.get_profile("sla-ci" if os.environ.get("CI") else "sla-local")

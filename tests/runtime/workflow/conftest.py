@@ -4,14 +4,16 @@ supervisors, plus helpers that act as one of them in a transaction of its own.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from servicekit.platform.accounts import create_user, get_user_by_login
-from servicekit.platform.accounts.users import set_skills
+from servicekit.platform.accounts import get_user_by_login
+from servicekit.platform.accounts.passwords import hash_password
+from servicekit.platform.accounts.users import grant_app_role, set_skills
 from servicekit.platform.db import get_db
 from servicekit.platform.models import Event, User, WorkflowInstance, WorkflowTask
 from servicekit.runtime.forms import Actor, Context, actor_for, load_form_runtime
@@ -34,6 +36,11 @@ STAFF = [
 ]
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(TEST_PASSWORD)
+
+
 class Shop:
     """The installed sample app and its people; every helper runs in its own transaction."""
 
@@ -49,16 +56,20 @@ class Shop:
             for login, name, roles, region, skills in staff:
                 user = get_user_by_login(session, login)
                 if user is None:
-                    user = create_user(
-                        session,
+                    # One password hash for everyone: hashing is slow on purpose.
+                    user = User(
                         login=login,
                         display_name=name,
-                        password=TEST_PASSWORD,
-                        now=self.clock.now(),
+                        password_hash=_password_hash(),
                         email=f"{login}@example.test",
-                        app_roles=[(APP, role) for role in roles],
+                        active=True,
                         region=region,
+                        created_at=self.clock.now(),
                     )
+                    session.add(user)
+                    session.flush()
+                    for role in roles:
+                        grant_app_role(session, user, APP, role)
                     set_skills(session, user, skills)
                 self.ids[login] = user.id
 

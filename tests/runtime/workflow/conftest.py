@@ -201,3 +201,43 @@ def part(name: str = "压缩机", qty: int = 1, price: str = "800.00") -> dict[s
     from decimal import Decimal
 
     return {"part_name": name, "qty": qty, "unit_price": Decimal(price)}
+
+
+@pytest.fixture
+def custom(app: Any, tmp_path: Any) -> Any:
+    """Install the sample app with another work-order workflow: ``custom(body) -> Shop``."""
+    import json
+    import shutil
+
+    def build(body: dict[str, Any], extra_staff: list[tuple[Any, ...]] = ()) -> Shop:  # type: ignore[assignment]
+        target = tmp_path / "pkg" / APP
+        shutil.copytree(SAMPLE_APP, target)
+        # SLA policies name the sample workflow's nodes; this workflow has others.
+        shutil.rmtree(target / "sla", ignore_errors=True)
+        (target / "workflows" / "work_order.json").write_text(
+            json.dumps(body, ensure_ascii=False), encoding="utf-8"
+        )
+        install(app, target)
+        shop = Shop(app)
+        shop.add_staff([*STAFF, *extra_staff])
+        return shop
+
+    return build
+
+
+def simple_flow(
+    middle_nodes: list[dict[str, Any]], middle_edges: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A work-order workflow: start -> ``middle`` -> closed / rejected ends."""
+    return {
+        "key": "work_order",
+        "label": "Test flow",
+        "form": "work_order",
+        "nodes": [
+            {"key": "start", "kind": "start"},
+            *middle_nodes,
+            {"key": "closed", "kind": "end", "outcome": "resolved"},
+            {"key": "rejected", "kind": "end", "outcome": "rejected"},
+        ],
+        "edges": middle_edges,
+    }

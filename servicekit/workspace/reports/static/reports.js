@@ -127,6 +127,10 @@
         if (kind === "kpi") { kpi(element, data); element.dataset.ready = "1"; return; }
         var built = kind === "pie" || kind === "funnel" ? slices(data, kind) : kind === "gauge" ? gauge(data) : axes(data, kind);
         var chart = window.echarts.getInstanceByDom(element) || window.echarts.init(element);
+        element.dataset.settled = "0";
+        chart.off("finished");
+        // "finished" fires once animations are over: the chart is where a click would land.
+        chart.on("finished", function () { element.dataset.settled = "1"; });
         chart.setOption(built.option, true);
         chart.off("click");
         chart.on("click", function (params) {

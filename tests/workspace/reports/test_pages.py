@@ -122,6 +122,7 @@ def test_the_dashboard_lays_out_its_widgets_with_shared_filters(
     for key in ("backlog", "nps", "orders_per_day", "top_fault_types", "part_cost_by_month"):
         assert f'id="widget-{key}"' in page
     assert 'value="last_90_days" selected' in page
+    assert "最近 90 天" in page and "日期范围" in page  # the default language is Chinese
     assert 'name="f_priority"' in page
     assert "col-12 col-md-6" in page  # stacks on phones, two per row from tablets up
     narrowed = client.get(

@@ -39,8 +39,14 @@ class ActionContext:
         return self.workflow.form.store.get(self.session, self.record_id)
 
     def rule_values(self) -> dict[str, Any]:
+        """The record's values with lookups expanded and its number, for rules and templates."""
         store = self.workflow.form.store
-        return store.rule_values(self.session, self.record().values)
+        record = self.record()
+        return {
+            **store.rule_values(self.session, record.values),
+            "id": record.id,
+            "number": record.number,
+        }
 
     def evaluate(self, source: str, values: Mapping[str, Any], expect: str | None = None) -> Any:
         return self.workflow.rule(source, expect).evaluate(

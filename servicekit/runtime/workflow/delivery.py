@@ -25,7 +25,10 @@ def register_delivery(app: Flask) -> None:
     clock = app.extensions["servicekit.clock"]
 
     @huey.task(
-        name="servicekit.workflow.deliver", retries=MAX_ATTEMPTS, retry_delay=RETRY_DELAY_SECONDS
+        name="servicekit.workflow.deliver",
+        retries=MAX_ATTEMPTS,
+        retry_delay=RETRY_DELAY_SECONDS,
+        retry_backoff=2,
     )
     def deliver_task(message_id: int) -> str:
         with app.app_context():
@@ -47,8 +50,10 @@ def register_delivery(app: Flask) -> None:
 
     def after_commit(session: Session) -> None:
         ids = session.info.pop(SESSION_KEY, None)
+        # Looked up at call time, so a test can stand in for a stopped worker.
+        hand_off = app.extensions["servicekit.workflow.deliver"]
         for message_id in ids or ():
-            deliver_task(message_id)
+            hand_off(message_id)
 
     def after_rollback(session: Session) -> None:
         session.info.pop(SESSION_KEY, None)

@@ -1,0 +1,17 @@
+"""Workflow pages and API: the my-tasks inbox, the team queue, the work-order action panel,
+and the REST endpoints for actions, tasks and history."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the task pages and the workflow API blueprints."""
+    from servicekit.workspace.tasks import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+
+
+__all__ = ["init_app"]

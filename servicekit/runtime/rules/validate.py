@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from servicekit.runtime.rules.check import FUNCTIONS
 from servicekit.runtime.rules.errors import RuleError
 from servicekit.runtime.rules.rule import Rule, compile_rule
 from servicekit.runtime.rules.template import compile_template
@@ -41,7 +42,31 @@ def check_forms(forms: dict[str, Any]) -> list[FormFound]:
     catalog = {key: _fields(body) for key, body in forms.items()}
     found: list[FormFound] = []
     for key, body in forms.items():
+        found.extend((key, message, path) for message, path in _function_names(body))
         found.extend((key, message, path) for message, path in _check_form(key, body, catalog))
+    return found
+
+
+def _function_names(body: Any) -> list[Found]:
+    """Field keys that are function names: rules could never read them (``count`` is COUNT)."""
+    found: list[Found] = []
+
+    def visit(fields: list[dict[str, Any]], path: str) -> None:
+        for index, item in enumerate(fields):
+            key = item.get("key")
+            if isinstance(key, str) and key.upper() in FUNCTIONS:
+                found.append(
+                    (
+                        f"'{key}' is the name of the rule function {key.upper()}; rules could not "
+                        "read a field with this key, so choose another (for example "
+                        f"'{key}_value')",
+                        f"{path}[{index}].key",
+                    )
+                )
+            if isinstance(item.get("fields"), list):
+                visit(item["fields"], f"{path}[{index}].fields")
+
+    visit(_fields(body), "$.fields")
     return found
 
 

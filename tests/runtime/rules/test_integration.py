@@ -200,3 +200,23 @@ def test_valid_forms_have_no_problems(bare_app: Any) -> None:
     )
     [validator] = bare_app.extensions["servicekit.registry"].validators_for("form")
     assert validator(docset) == []
+
+
+def test_field_keys_that_are_function_names_are_refused() -> None:
+    from servicekit.runtime.rules.validate import check_forms
+
+    form = {
+        "key": "stock",
+        "fields": [
+            {"key": "count", "type": "integer", "label": "Count"},
+            {
+                "key": "lines",
+                "type": "subform",
+                "label": "Lines",
+                "fields": [{"key": "sum", "type": "decimal", "label": "Sum"}],
+            },
+        ],
+    }
+    found = {(path, message.split(";")[0]) for _key, message, path in check_forms({"stock": form})}
+    assert ("$.fields[0].key", "'count' is the name of the rule function COUNT") in found
+    assert ("$.fields[1].fields[0].key", "'sum' is the name of the rule function SUM") in found

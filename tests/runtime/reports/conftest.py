@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,14 @@ from servicekit.platform.db import get_db
 from servicekit.platform.storage import create_app_tables, sources_for_app
 from servicekit.runtime.forms import Actor, AppForms
 from servicekit.runtime.reports import PageFilters, ReportDef, Viewer, run_report
+from tests.conftest import (
+    DATABASES,
+    IN_CI,
+    POSTGRES_URL,
+    _create_postgres_database,
+    _drop_postgres_database,
+    make_test_app,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -114,8 +123,30 @@ def _money(rng: random.Random) -> Decimal:
     return Decimal(rng.randint(0, 200000)) / 100
 
 
-@pytest.fixture
-def world(app) -> World:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=DATABASES)
+def report_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """An app per database for a whole module: the data set is only read, so build it once."""
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'test.db'}", None
+    elif not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI is set but SERVICEKIT_TEST_POSTGRES_URL is not")
+        pytest.skip("SERVICEKIT_TEST_POSTGRES_URL is not set")
+    else:
+        url, name = _create_postgres_database()
+    application = make_test_app(url, tmp_path_factory.mktemp("instance"))
+    try:
+        yield application
+    finally:
+        get_db(application).dispose()
+        if name:
+            _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="module")
+def world(report_app) -> World:  # type: ignore[no-untyped-def]
     """Three engineers, 8 clients and 120 jobs spread over 14 months, with nulls sprinkled in."""
     rng = random.Random(20261123)
     bodies = {"client": CLIENT, "job": JOB}
@@ -123,6 +154,7 @@ def world(app) -> World:  # type: ignore[no-untyped-def]
     forms = AppForms(
         "svc", (("client", 1), ("job", 1)), sources, {k: b["fields"] for k, b in bodies.items()}, {}
     )
+    app = report_app
     found = World(app, forms)
     start = datetime(2025, 10, 1, tzinfo=UTC)
     with get_db(app).transaction() as session:

@@ -64,58 +64,56 @@ def _paths(problems: list[Any], needle: str) -> list[str]:
     return [p.path for p in problems if needle in p.message]
 
 
-@pytest.mark.parametrize(("extra", "path", "reason"), BAD)
-def test_a_bad_report_is_listed_on_its_draft_and_refused_at_publish(
-    installed, extra, path, reason
-) -> None:  # type: ignore[no-untyped-def]
+def test_bad_reports_are_listed_on_their_drafts_and_refused_at_publish(installed) -> None:  # type: ignore[no-untyped-def]
     app = installed
-    body = {**BASE, **extra}
     registry = get_registry(app)
-    with get_db(app).transaction() as session:
-        forms = latest_bodies(session, "after_sales", "form")
-        others = [Document("form", key, f"forms/{key}.json", b) for key, b in forms.items()]
-        problems = validate_one(
-            "report", body, app_key="after_sales", others=others, validators=registry
-        )
-        assert path in _paths(problems, reason)
-        assert all(p.file == "reports/bad.json" for p in problems)
-        draft = save_draft(
-            session,
-            "after_sales",
-            "report",
-            "bad",
-            body,
-            author_id=None,
-            now=app.extensions["servicekit.clock"].now(),
-            problems=problems,
-        )
-        assert any(item["path"] == path for item in draft.problems)
-    with get_db(app).transaction() as session, pytest.raises(MetadataError) as refused:
-        publish_documents(
-            session,
-            "after_sales",
-            [Document("report", "bad", "reports/bad.json", body)],
-            registry,
-            author_id=None,
-            now=app.extensions["servicekit.clock"].now(),
-            tz=_zone(app),
-            apply=True,
-        )
-    assert path in _paths(refused.value.problems, reason)
+    now = app.extensions["servicekit.clock"].now()
+    for extra, path, reason in BAD:
+        body = {**BASE, **extra}
+        with get_db(app).transaction() as session:
+            forms = latest_bodies(session, "after_sales", "form")
+            others = [Document("form", key, f"forms/{key}.json", b) for key, b in forms.items()]
+            problems = validate_one(
+                "report", body, app_key="after_sales", others=others, validators=registry
+            )
+            assert path in _paths(problems, reason), problems
+            assert all(p.file == "reports/bad.json" for p in problems)
+            draft = save_draft(
+                session,
+                "after_sales",
+                "report",
+                "bad",
+                body,
+                author_id=None,
+                now=now,
+                problems=problems,
+            )
+            assert any(item["path"] == path for item in draft.problems)
+        with get_db(app).transaction() as session, pytest.raises(MetadataError) as refused:
+            publish_documents(
+                session,
+                "after_sales",
+                [Document("report", "bad", "reports/bad.json", body)],
+                registry,
+                author_id=None,
+                now=now,
+                tz=_zone(app),
+                apply=True,
+            )
+        assert path in _paths(refused.value.problems, reason)
 
 
-@pytest.mark.parametrize(("extra", "path", "reason"), BAD[:3])
-def test_a_package_with_a_bad_report_does_not_install(
-    app, tmp_path: Path, extra, path, reason
-) -> None:  # type: ignore[no-untyped-def]
-    package = tmp_path / "after_sales"
-    shutil.copytree(SAMPLE_APP, package)
-    (package / "reports").mkdir(exist_ok=True)
-    (package / "reports" / "bad.json").write_text(json.dumps({**BASE, **extra}), encoding="utf-8")
-    with pytest.raises(MetadataError) as refused:
-        install(app, package)
-    found = [p for p in refused.value.problems if p.file == "reports/bad.json"]
-    assert path in _paths(found, reason)
+def test_a_package_with_a_bad_report_does_not_install(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for index, (extra, path, reason) in enumerate(BAD[:3]):
+        package = tmp_path / f"copy{index}" / "after_sales"
+        shutil.copytree(SAMPLE_APP, package)
+        (package / "reports" / "bad.json").write_text(
+            json.dumps({**BASE, **extra}), encoding="utf-8"
+        )
+        with pytest.raises(MetadataError) as refused:
+            install(app, package)
+        found = [p for p in refused.value.problems if p.file == "reports/bad.json"]
+        assert path in _paths(found, reason)
 
 
 FORMS = {

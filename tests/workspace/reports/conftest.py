@@ -1,7 +1,12 @@
-"""The after-sales app installed with its reports, an agent who reads everything, two engineers."""
+"""The after-sales app installed with its reports, an agent who reads everything, two engineers.
+
+The tests here only read, so one installation per database serves the whole module:
+``database_url`` and ``app`` are the shared fixtures with module scope.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -9,8 +14,42 @@ from sqlalchemy import select, update
 
 from servicekit.platform.db import get_db
 from servicekit.platform.storage import table_name
-from tests.conftest import ensure_user
+from tests.conftest import (
+    DATABASES,
+    IN_CI,
+    POSTGRES_URL,
+    _create_postgres_database,
+    _drop_postgres_database,
+    ensure_user,
+    make_test_app,
+)
 from tests.platform.packages.conftest import SAMPLE_APP, install
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like the shared fixture, once per module."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('reports') / 'test.db'}"
+        return
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI is set but SERVICEKIT_TEST_POSTGRES_URL is not")
+        pytest.skip("SERVICEKIT_TEST_POSTGRES_URL is not set")
+    url, name = _create_postgres_database()
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    application = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
+    yield application
+    get_db(application).dispose()
 
 
 @dataclass
@@ -22,7 +61,7 @@ class Installed:
     assigned: dict[str, set[str]]  # engineer login -> work order numbers
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def installed(app) -> Installed:  # type: ignore[no-untyped-def]
     install(app, SAMPLE_APP)
     ensure_user(app, "agent", app_roles=[("after_sales", "agent")])

@@ -42,6 +42,17 @@ def _title(scope: FormScope, record: Any) -> str:
     return (title or "").strip() or record.number or f"#{record.id}"
 
 
+def _shown_by_rules(scope: FormScope, record: Any) -> frozenset[str]:
+    """Field keys the form's conditions show for this record (hidden ones are left out)."""
+    everything = frozenset(f.key for f in scope.form.fields)
+    try:
+        values = scope.runtime.store.rule_values(scope.session, record.values)
+        state = scope.runtime.logic.state(values, scope.context())
+    except Exception:  # noqa: BLE001 - a condition that cannot run hides nothing
+        return everything
+    return everything - state.hidden
+
+
 def _history(scope: FormScope, record_id: int, displayer: Displayer) -> list[dict[str, Any]]:
     events = scope.session.scalars(
         select(Event)
@@ -122,6 +133,7 @@ def record_page(app_key: str, form_key: str, record_id: int) -> Response:
         and not record.deleted
         and scope.in_scope("delete", record_id),
         is_admin=is_admin,
+        shown_by_rules=_shown_by_rules(scope, record),
         cell_lookup=lambda parent, child, value: (
             target_label(scope, parent, child, int(value)) if value else ""
         ),

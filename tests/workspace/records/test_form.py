@@ -71,6 +71,8 @@ def test_save_creates_the_record_and_shows_it(sample, client, auth):
     assert "WO-" in page and "Does not start" in page
     assert "241.00" in page  # 120.50 + 2 × 10.25 + 100
     assert "Fuse" in page and "Belt" in page
+    # A normal order has no urgency reason, so the page does not show that field.
+    assert 'id="value-urgent_reason"' not in page and 'id="value-labor_cost"' in page
 
 
 def test_errors_are_shown_beside_each_field_with_the_input_kept(sample, client, auth):

@@ -144,3 +144,9 @@ def test_unknown_reports_and_strangers(installed: Installed, client, auth) -> No
     auth.logout()
     auth.login("visitor")  # no role in the app: its reports do not exist for them
     assert client.get("/apps/after_sales/reports/nps").status_code == 404
+
+
+def test_the_app_menu_opens_the_service_dashboard(installed: Installed, client, auth) -> None:  # type: ignore[no-untyped-def]
+    auth.login("agent")
+    page = client.get("/apps/after_sales").get_data(as_text=True)
+    assert 'href="/apps/after_sales/dashboards/service"' in page

@@ -117,6 +117,7 @@ def _report_context(
         for row in result.rows
     ]
     return {
+        "pivot": _pivot(table) if report.chart == "pivot" and len(result.dimensions) == 2 else None,
         "app_key": scope.app_key,
         "app_label": scope.app_label,
         "report": report,
@@ -143,6 +144,21 @@ def _report_context(
         ),
         "page_url": url_for("reports.report_page", app_key=scope.app_key, report_key=report.key),
     }
+
+
+def _pivot(table: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first measure as a cross table: first dimension down, second across."""
+    rows: list[str] = []
+    columns: list[str] = []
+    cells: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in table:
+        down, across = row["labels"][0], row["labels"][1]
+        if down not in rows:
+            rows.append(down)
+        if across not in columns:
+            columns.append(across)
+        cells[(down, across)] = row["cells"][0]
+    return {"rows": rows, "columns": columns, "cells": cells}
 
 
 @bp.get("/apps/<app_key>/reports/<report_key>/data")

@@ -150,3 +150,15 @@ def test_the_app_menu_opens_the_service_dashboard(installed: Installed, client, 
     auth.login("agent")
     page = client.get("/apps/after_sales").get_data(as_text=True)
     assert 'href="/apps/after_sales/dashboards/service"' in page
+
+
+def test_a_pivot_report_crosses_its_two_dimensions(installed: Installed, client, auth) -> None:  # type: ignore[no-untyped-def]
+    auth.login("agent")
+    data = _data(client, "orders_by_month", range="all")
+    page = client.get("/apps/after_sales/reports/orders_by_month?range=all").get_data(as_text=True)
+    pivot = page[page.index('id="report-pivot"') : page.index('id="report-table"')]
+    months = {row["labels"][0] for row in data["rows"]}
+    priorities = {row["labels"][1] for row in data["rows"]}
+    assert pivot.count('<th scope="row">') == len(months)
+    assert all(p in pivot for p in priorities)
+    assert pivot.count("<a href=") == len(data["rows"])

@@ -143,7 +143,9 @@ def _send_webhook(key: str, payload: Mapping[str, Any], config: Mapping[str, Any
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             status = response.status
     except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"the receiver answered {exc.code}") from exc
+        code = exc.code
+        exc.close()  # the error carries the open response; release its socket now
+        raise DeliveryFailed(f"the receiver answered {code}") from None
     if not 200 <= status < 300:
         raise DeliveryFailed(f"the receiver answered {status}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.runtime.rules import RuleError, compile_rule, compile_template
 from servicekit.runtime.sla.durations import parse_target
 from servicekit.runtime.sla.errors import SlaError
 
@@ -98,6 +98,16 @@ class _Context:
             for problem in exc.problems:
                 yield path, f"line {problem.line}, column {problem.column}: {problem.message}"
 
+    def _template(self, path: str, source: str) -> Found:
+        if self.form is None:
+            return
+        others = {k: f.get("fields", []) for k, f in self.forms.items()}
+        try:
+            compile_template(source, list(self.fields.values()), others)
+        except RuleError as exc:
+            for problem in exc.problems:
+                yield path, f"line {problem.line}, column {problem.column}: {problem.message}"
+
     def _node(self, path: str, node: str) -> Found:
         if self.nodes is None:
             yield (
@@ -159,6 +169,8 @@ class _Context:
                     f"{path}.assignee_field",
                     f"'{action['assignee_field']}' is not a user field of the form.",
                 )
+        if kind == "notify" and isinstance(action.get("message"), str):
+            yield from self._template(f"{path}.message", action["message"])
         if kind == "reassign":
             if bool(action.get("role")) == bool(action.get("user")):
                 yield path, "A reassign step names exactly one of role or user."

@@ -127,6 +127,7 @@ def test_actions_name_declared_roles_and_real_fields() -> None:
             {"type": "raise_priority", "to": "critical"},
             {"type": "set_field", "field": "colour", "to": "red"},
             {"type": "notify", "assignee_field": "description"},
+            {"type": "notify", "roles": ["supervisor"], "message": "{{ number }} {{ colour }}"},
         ]
 
     paths = [path for path, _ in _mistake(bad_actions)]
@@ -137,6 +138,7 @@ def test_actions_name_declared_roles_and_real_fields() -> None:
         f"{base}[2].to",
         f"{base}[3].field",
         f"{base}[4].assignee_field",
+        f"{base}[5].message",
     ]
 
 

@@ -1,8 +1,9 @@
-"""``servicekit sla due`` and ``servicekit sla elapsed``: business-time arithmetic from a shell."""
+"""``servicekit sla due|elapsed|holidays``: business time and calendars from a shell."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -11,7 +12,7 @@ from sqlalchemy import inspect
 from servicekit.platform.db import get_db
 from servicekit.platform.models import MetadataDocument
 from servicekit.runtime.sla.business_time import elapsed
-from servicekit.runtime.sla.calendar import CN_MAINLAND, Calendar, builtin_calendar
+from servicekit.runtime.sla.calendar import CN_MAINLAND, WEEKDAYS, Calendar, builtin_calendar
 from servicekit.runtime.sla.durations import format_working, parse_target
 from servicekit.runtime.sla.errors import SlaError
 from servicekit.runtime.sla.store import BUILTIN_KEYS, load_calendar
@@ -61,6 +62,35 @@ def elapsed_command(start: str, end: str, calendar_key: str, app_key: str | None
     minutes = amount.total_seconds() / 60
     shown = f"{minutes:g}"
     click.echo(f"{format_working(amount)} ({shown} working minutes)")
+
+
+@sla_group.command("holidays")
+@click.argument("year", type=click.IntRange(1900, 2200))
+@_CALENDAR
+@_APP
+def holidays_command(year: int, calendar_key: str, app_key: str | None) -> None:
+    """List YEAR's holidays and make-up workdays in a calendar, one date a line."""
+    try:
+        calendar = _calendar(calendar_key, app_key)
+        calendar.check_covered(date(year, 1, 1))
+    except SlaError as exc:
+        raise click.ClickException(exc.render()) from exc
+    days = sorted(
+        [(d, "holiday", h.label) for d, h in calendar.holidays.items() if d.year == year]
+        + [
+            (d, f"workday ({WEEKDAYS[m.follows]} hours)", m.label)
+            for d, m in calendar.makeup_days.items()
+            if d.year == year
+        ]
+    )
+    for day, what, label in days:
+        click.echo(f"{day.isoformat()} {day.strftime('%a')}  {what:<22} {_label(label)}".rstrip())
+
+
+def _label(label: Any) -> str:
+    if isinstance(label, dict):
+        return " / ".join(str(text) for text in label.values())
+    return "" if label is None else str(label)
 
 
 def _calendar(key: str, app_key: str | None) -> Calendar:

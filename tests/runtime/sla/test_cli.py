@@ -51,3 +51,14 @@ def test_mistakes_are_explained(app: Any) -> None:
     assert unknown.exit_code != 0 and "no calendar 'nope'" in unknown.output
     uncovered = _run(app, "due", "2099-01-05 09:00", "1h")
     assert uncovered.exit_code != 0 and "2099 is not covered" in uncovered.output
+
+
+def test_holidays_lists_a_years_days_off_and_make_up_days(app: Any) -> None:
+    result = _run(app, "holidays", "2025")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "2025-10-01 Wed  holiday                国庆节 / National Day" in lines
+    assert any(line.startswith("2025-09-28 Sun  workday (mon hours)") for line in lines)
+    assert not any(line.startswith("2025-09-27") for line in lines)  # an ordinary Saturday
+    uncovered = _run(app, "holidays", "2099")
+    assert uncovered.exit_code != 0 and "2099 is not covered" in uncovered.output

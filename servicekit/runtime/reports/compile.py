@@ -10,7 +10,8 @@ decimal functions of the rule language and those of :mod:`.sqlite_functions`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -157,10 +158,21 @@ class SqlBuilder:
         child = self.source.child(subform).table
         return self._per_record(child, child.c[key])
 
-    def subform_total(self, subform: str, quantity: str, price: str) -> SQL:
-        """Per record: the sum of quantity × price over a subform's rows (0 without rows)."""
-        child = self.source.child(subform).table
-        return self._per_record(child, self.mul(child.c[quantity], child.c[price]))
+    def subform_total(self, subform: str, quantity: str, price: str, scale: int) -> SQL:
+        """Per record: the sum of quantity × price over a subform's rows (0 without rows).
+
+        On SQLite the sum is in whole units of ``10**-scale`` (see :meth:`aggregate`).
+        """
+        child = self.source.child(subform)
+        qty, unit = child.table.c[quantity], child.table.c[price]
+        if self.pg:
+            return self._per_record(child.table, self.mul(qty, unit))
+        units = self.units(type_coerce(qty, Float) * type_coerce(unit, Float), scale)
+        return (
+            select(func.coalesce(func.sum(units), 0))
+            .where(child.table.c.parent_id == self.base.c.id)
+            .correlate(self.base)
+        ).scalar_subquery()
 
     def _per_record(self, child: Any, expr: SQL) -> SQL:
         total = func.coalesce(func.sum(expr), 0) if self.pg else func.sk_sum(expr)
@@ -197,9 +209,30 @@ class SqlBuilder:
     def count_distinct(self, expr: SQL, cond: SQL | None = None) -> SQL:
         return func.count(self._when(cond, expr).distinct())
 
-    def aggregate(self, kind: str, expr: SQL, cond: SQL | None, fraction: float = 0.5) -> SQL:
-        """``sum``, ``avg``, ``min``, ``max``, ``median`` or ``percentile`` of numbers."""
+    def aggregate(
+        self,
+        kind: str,
+        expr: SQL,
+        cond: SQL | None,
+        fraction: float = 0.5,
+        *,
+        scale: int | None = None,
+        prescaled: bool = False,
+    ) -> SQL:
+        """``sum``, ``avg``, ``min``, ``max``, ``median`` or ``percentile`` of numbers.
+
+        On SQLite, decimals are text; with the values' ``scale`` known, sums and averages
+        run natively on whole units of ``10**-scale`` (exact up to 2**63 of them) and only
+        the final division goes through the exact decimal function, once per group.
+        ``prescaled`` says ``expr`` is already such whole units.
+        """
         value = self._when(cond, expr)
+        if not self.pg and scale is not None and kind in ("sum", "avg"):
+            units = value if prescaled else self.units(value, scale)
+            if kind == "sum":
+                total = func.coalesce(func.sum(units), 0)
+                return total if scale == 0 else func.sk_div(total, 10**scale)
+            return func.sk_div(func.sum(units), func.count(units) * 10**scale)
         if kind == "sum":
             # A sum over no rows is 0, not empty, on both databases.
             return (
@@ -216,6 +249,22 @@ class SqlBuilder:
                 return func.percentile_cont(fraction).within_group(cast(value, Float))
             return func.skr_percentile(value, fraction)
         raise ReportError(f"unknown aggregate '{kind}'")
+
+    def units(self, expr: Any, scale: int) -> SQL:
+        """SQLite: a decimal as whole units of ``10**-scale`` (``"12.34"`` -> 1234 at scale 2)."""
+        return cast(func.round(type_coerce(expr, Float) * 10**scale), Integer)
+
+    @staticmethod
+    def scale_of(found: FieldPath) -> int | None:
+        """Decimal places of a number field's values (None when not a number)."""
+        if found.value_type in ("integer", "duration"):
+            return 0
+        if found.value_type in ("decimal", "number"):
+            return int(found.raw.get("scale", 2))
+        if found.numeric_select:
+            values = [str(o.get("value")) for o in found.raw.get("options") or ()]
+            return max(len(v.split(".")[1]) if "." in v else 0 for v in values)
+        return None
 
     def extreme(self, kind: str, expr: SQL, cond: SQL | None) -> SQL:
         """``min``/``max`` of dates, moments and text (their stored order is their order)."""
@@ -235,14 +284,15 @@ class SqlBuilder:
         return func.sk_mul(a, b if not isinstance(b, int | float) else str(b))
 
     def at_least(self, expr: SQL, bound: float) -> SQL:
+        """For scores and ratings (few decimals), so SQLite may compare them as reals."""
         if self.pg:
             return cast(expr, Numeric) >= bound
-        return func.sk_cmp(expr, str(bound)) >= 0
+        return cast(expr, Float) >= bound
 
     def at_most(self, expr: SQL, bound: float) -> SQL:
         if self.pg:
             return cast(expr, Numeric) <= bound
-        return func.sk_cmp(expr, str(bound)) <= 0
+        return cast(expr, Float) <= bound
 
     # ---- dimensions ---------------------------------------------------------------------
 
@@ -252,7 +302,14 @@ class SqlBuilder:
         moment = found.value_type == "datetime"
         if not self.pg:
             zone = self.viewer.tz.key if moment else ""
-            return func.skr_bucket(column, unit, zone)
+            exact = func.skr_bucket(column, unit, zone)
+            offset = _fixed_offset(self.viewer.tz) if moment else 0
+            if offset is None:
+                return exact
+            # Since 1992 the zone's offset never changed: SQLite's own date functions
+            # give the same keys as skr_bucket without calling Python for every row.
+            fast = _sqlite_bucket(column, unit, f"{offset:+d} seconds")
+            return case((column >= _SINCE, fast), else_=exact)
         local = func.timezone(self.viewer.tz.key, column) if moment else cast(column, TIMESTAMP)
         if unit == "weekday":
             return cast(func.extract("isodow", local), Integer)
@@ -357,7 +414,8 @@ def _measure(
     if not found.is_number:
         raise ReportError(f"{kind} needs a number field; '{measure.field}' is not", f"{here}.field")
     fraction = 0.5 if kind == "median" else float(measure.percentile or 0.5)
-    return builder.aggregate(kind, builder.number(found), cond, fraction)
+    scale = SqlBuilder.scale_of(found) if not found.subform else None
+    return builder.aggregate(kind, builder.number(found), cond, fraction, scale=scale)
 
 
 def _conditions(builder: SqlBuilder, report: ReportDef, filters: PageFilters) -> list[SQL]:
@@ -408,3 +466,37 @@ def _order(report: ReportDef, selected: list[Any], groups: list[Any]) -> list[An
     # Dimensions break ties so that a limit always keeps the same rows.
     order += [g.asc().nulls_last() for g in groups]
     return order
+
+
+# A day after the start of the period _fixed_offset looks at, whatever the zone.
+_SINCE = datetime(1992, 1, 2, tzinfo=UTC)
+
+
+@lru_cache(maxsize=32)
+def _fixed_offset(zone: ZoneInfo) -> int | None:
+    """The zone's UTC offset in seconds if it is the same in every season of 1992-2100."""
+    offsets = {
+        zone.utcoffset(datetime(year, month, 1)) for year in range(1992, 2101) for month in (1, 7)
+    }
+    if len(offsets) != 1:
+        return None
+    only = offsets.pop()
+    return int(only.total_seconds()) if only is not None else None
+
+
+def _sqlite_bucket(column: Any, unit: str, shift: str) -> SQL:
+    """Bucket keys with SQLite's date functions (weeks start on Monday, ISO weekdays)."""
+    if unit == "hour":
+        return func.strftime("%Y-%m-%d %H:00", column, shift)
+    if unit == "day":
+        return func.strftime("%Y-%m-%d", column, shift)
+    if unit == "week":
+        return func.date(column, shift, "-6 days", "weekday 1")
+    if unit == "month":
+        return func.strftime("%Y-%m", column, shift)
+    if unit == "quarter":
+        month = cast(func.strftime("%m", column, shift), Integer)
+        return func.printf("%s-Q%d", func.strftime("%Y", column, shift), (month + 2) / 3)
+    if unit == "year":
+        return func.strftime("%Y", column, shift)
+    return (cast(func.strftime("%w", column, shift), Integer) + 6) % 7 + 1

@@ -50,7 +50,8 @@ def _backlog(b: SqlBuilder, m: Measure, cond: Any) -> Any:
 
 def _satisfaction(b: SqlBuilder, m: Measure, cond: Any) -> Any:
     params = _params(KPIS["average_satisfaction"], m)
-    return b.aggregate("avg", b.number(b.path(params["field"])), cond)
+    found = b.path(params["field"])
+    return b.aggregate("avg", b.number(found), cond, scale=b.scale_of(found))
 
 
 def _nps(b: SqlBuilder, m: Measure, cond: Any) -> Any:
@@ -64,8 +65,11 @@ def _nps(b: SqlBuilder, m: Measure, cond: Any) -> Any:
 
 def _part_cost(b: SqlBuilder, m: Measure, cond: Any) -> Any:
     params = _params(KPIS["spare_part_cost"], m)
-    cost = b.subform_total(params["subform"], params["quantity"], params["price"])
-    return b.div(b.aggregate("sum", cost, cond), b.count(cond))
+    price = b.path(f"{params['subform']}.{params['price']}", subform=True)
+    scale = b.scale_of(price) or 0
+    cost = b.subform_total(params["subform"], params["quantity"], params["price"], scale)
+    total = b.aggregate("sum", cost, cond, scale=scale, prescaled=True)
+    return b.div(total, b.count(cond))
 
 
 KPIS: dict[str, Kpi] = {

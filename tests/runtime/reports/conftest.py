@@ -107,11 +107,12 @@ class World:
         actor: Actor = ADMIN,
         filters: PageFilters | None = None,
         locale: str = "en",
+        tz: ZoneInfo = TZ,
     ):  # type: ignore[no-untyped-def]
         report = ReportDef.from_dict({"key": "r", "label": "R", "form": "job", **body})
         with get_db(self.app).sessions() as session:
             return run_report(
-                session, self.forms, report, Viewer(actor, NOW, TZ), locale=locale, filters=filters
+                session, self.forms, report, Viewer(actor, NOW, tz), locale=locale, filters=filters
             )
 
     def actor(self, login: str, role: str) -> Actor:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -130,6 +131,24 @@ def test_datetime_buckets_are_read_in_the_app_zone(world: World) -> None:
         expected = {(k,): (len(v), sum(_values(v, "cost"), Decimal(0))) for k, v in groups.items()}
         assert _by_key(result) == expected, unit
         assert [row.keys for row in result.rows] == sorted(expected), unit
+
+
+def test_buckets_in_a_zone_with_summer_time(world: World) -> None:
+    # Berlin changes its offset twice a year, so SQLite cannot shift by a constant.
+    berlin = ZoneInfo("Europe/Berlin")
+    assert len({r["created_at"].astimezone(berlin).utcoffset() for r in world.jobs}) == 2
+    for unit in ("hour", "day", "week", "month", "weekday"):
+        result = world.run(
+            {"dimensions": [{"field": "created_at", "bucket": unit}], "measures": [{"key": "n"}]},
+            tz=berlin,
+        )
+
+        def key(row: dict[str, Any], unit: str = unit) -> Any:
+            local = row["created_at"].astimezone(berlin)
+            return BUCKETS[unit](local.replace(tzinfo=TZ).astimezone(TZ))
+
+        expected = {(k,): (len(v),) for k, v in _groups(world.jobs, key).items()}
+        assert _by_key(result) == expected, unit
 
 
 def test_date_buckets_need_no_zone(world: World) -> None:

@@ -3,8 +3,9 @@
 Rights add up across a user's roles: an action is allowed when any role allows it, and
 the records it applies to are the union of those roles' scopes. A scope is ``all``
 (the default), ``own`` (records I created), ``team`` (records created by anyone in a team
-of mine) or a rule such as ``region = user.region``, compiled to SQL. Platform admins may
-do everything. Field rights (``hidden`` or ``readonly`` per role) apply only when every
+of mine), ``assigned`` (records with an open workflow task of mine), ``team_tasks`` (open
+tasks of mine, my team mates' or my teams' pools) or a rule such as ``region = user.region``,
+compiled to SQL. Platform admins may do everything. Field rights (``hidden`` or ``readonly`` per role) apply only when every
 role the user reads or edits through agrees, so one role's restriction does not take away
 what another role grants.
 """
@@ -25,7 +26,7 @@ from servicekit.platform.storage import RecordSource
 from servicekit.runtime.rules import compile_rule
 
 ACTIONS = ("create", "read", "update", "delete")
-KEYWORD_SCOPES = ("all", "own", "team")
+KEYWORD_SCOPES = ("all", "own", "team", "assigned", "team_tasks")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class FormAccess:
             mine = select(TeamMember.team_id).where(TeamMember.user_id == self.actor.id)
             mates = select(TeamMember.user_id).where(TeamMember.team_id.in_(mine))
             return or_(table.c.created_by == self.actor.id, table.c.created_by.in_(mates))
+        if scope.strip() in ("assigned", "team_tasks"):
+            return _task_scope(scope.strip(), source, self.actor.id)
         rule = compile_rule(scope, [f.raw for f in self.form.fields], forms=forms, expect="boolean")
         return rule.to_sql(source, now=now, user=dict(self.actor.rule_user), tz=tz)
 
@@ -99,6 +102,25 @@ class FormAccess:
         if key in self.readonly:
             return "readonly"
         return "editable"
+
+
+def _task_scope(scope: str, source: RecordSource, user_id: int | None) -> ColumnElement[bool]:
+    """Records with an open workflow task for me (``assigned``) or my teams (``team_tasks``)."""
+    from servicekit.platform.models import Team, WorkflowTask
+
+    mine = WorkflowTask.assignee_id == user_id
+    if scope == "team_tasks":
+        teams = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+        mates = select(TeamMember.user_id).where(TeamMember.team_id.in_(teams))
+        pools = select("team:" + Team.key).where(Team.id.in_(teams))
+        mine = or_(mine, WorkflowTask.assignee_id.in_(mates), WorkflowTask.pool.in_(pools))
+    tasks = select(WorkflowTask.record_id).where(
+        WorkflowTask.app_key == source.app_key,
+        WorkflowTask.form_key == (source.form.key if source.form else ""),
+        WorkflowTask.state == "open",
+        mine,
+    )
+    return source.table.c.id.in_(tasks)
 
 
 def form_access(form: FormDef, actor: Actor) -> FormAccess:

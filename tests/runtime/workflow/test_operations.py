@@ -160,3 +160,42 @@ def test_running_work_orders_stay_on_their_version_until_an_admin_migrates(shop:
     )
     shop.act("agent1", record_id, "accept")
     assert shop.tasks(record_id) == [("dispatch", None, "role:dispatcher")]
+
+
+def test_assigned_and_team_task_scopes_select_records_by_open_tasks(shop: Shop) -> None:
+    from sqlalchemy import select
+
+    from servicekit.platform.accounts.teams import add_team_member, create_team
+    from servicekit.platform.metadata.forms import FormDef
+    from servicekit.platform.models import User
+    from servicekit.runtime.forms import form_access, load_form_runtime
+
+    first = shop.create()
+    second = shop.create()
+    for record_id in (first, second):
+        shop.act("agent1", record_id, "accept")
+        shop.op(claim, "disp1", record_id, shop.task_id(record_id, "dispatch"))
+        shop.act("disp1", record_id, "dispatch")
+    # Dispatch spread the two orders over 王工 and 李工.
+    assert shop.tasks(first)[0][1] == "eng_a" and shop.tasks(second)[0][1] == "eng_b"
+    with shop.db.transaction() as session:
+        team = create_team(session, key="east_crew", name="East crew")
+        add_team_member(session, team, session.get(User, shop.ids["eng_a"]))
+        add_team_member(session, team, session.get(User, shop.ids["eng_b"]))
+
+    def visible(login: str, scope: str) -> list[int]:
+        with shop.db.transaction() as session:
+            runtime = load_form_runtime(session, APP, "work_order")
+            actor = shop.actor(session, login)
+            raw = dict(runtime.form.raw)
+            raw["permissions"] = {"engineer": {"read": True, "scope": scope}}
+            access = form_access(FormDef.from_dict(APP, raw), actor)
+            condition = access.record_filter(
+                "read", runtime.source, now=shop.clock.now(), tz=shop.tz
+            )
+            table = runtime.source.table
+            return list(session.scalars(select(table.c.id).where(condition).order_by(table.c.id)))
+
+    assert visible("eng_a", "assigned") == [first]
+    assert visible("eng_a", "team_tasks") == [first, second]
+    assert visible("eng_c", "team_tasks") == []

@@ -1,0 +1,313 @@
+"""Benchmark: reports compiled by ServiceKit against the same queries written by hand in SQL.
+
+    python bench/reports.py [--rows 1000000] [--db sqlite|postgresql|both] [--repeat 5]
+
+For each database it fills the after-sales work orders with ``--rows`` records (and about
+one spare-part row for every two orders), then times, interleaved and in the same
+process, ``run_report`` (compile, one query, typed and labelled rows; no cache) against a
+hand-written SQL query returning the same numbers:
+
+  month-priority      work orders and average total cost per month and priority
+  <dashboard widget>  each report of the after-sales service dashboard
+
+Both sides must agree (counts exactly, averages to 4 decimals) before timing. It prints
+the median of each and the ratio ServiceKit / hand-written; the target is at most 1.5.
+PostgreSQL needs SERVICEKIT_BENCH_POSTGRES_URL (or SERVICEKIT_TEST_POSTGRES_URL).
+Results belong in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from servicekit import create_app  # noqa: E402
+from servicekit.platform.accounts import create_user  # noqa: E402
+from servicekit.platform.db import get_db  # noqa: E402
+from servicekit.platform.dbsetup import upgrade_database  # noqa: E402
+from servicekit.platform.packages import install_package  # noqa: E402
+from servicekit.platform.registry import get_registry  # noqa: E402
+from servicekit.runtime.forms import Actor, load_app_forms  # noqa: E402
+from servicekit.runtime.reports import ReportDef, Viewer, run_report  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_records", Path(__file__).with_name("records.py")
+)
+assert _spec and _spec.loader
+_records = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_records)
+median_pair: Callable[..., tuple[float, float]] = _records._median_pair
+postgres_database: Callable[[], Any] = _records._postgres_database
+
+TZ = ZoneInfo("Asia/Shanghai")
+ADMIN = Actor(id=None, is_admin=True, rule_user={"id": None, "roles": []})
+SAMPLE = ROOT / "sample_apps" / "after_sales"
+PRIORITIES = ["urgent"] + ["high"] * 3 + ["normal"] * 8
+FAULTS = ["electrical", "mechanical", "software", "installation", "maintenance"]
+WIDGETS = (
+    "orders_per_day",
+    "top_fault_types",
+    "part_cost_by_month",
+    "engineer_workload",
+    "satisfaction_trend",
+    "nps",
+    "average_satisfaction",
+    "backlog",
+)
+
+
+def _fill(app: Any, rows: int) -> None:
+    """Bulk-load work orders over 12 months with costs, ratings, engineers and part rows."""
+    rng = random.Random(11)
+    engine = get_db(app).engine
+    with get_db(app).transaction() as session:
+        engineers = [
+            create_user(
+                session,
+                login=f"bench_eng{i}",
+                display_name=f"Engineer {i}",
+                password="a-good-password-1",
+                now=datetime.now(UTC),
+            ).id
+            for i in range(20)
+        ]
+    with get_db(app).sessions() as session:
+        forms = load_app_forms(session, "after_sales")
+        source = forms.sources["work_order"]
+        customers = session.scalars(select(forms.sources["customer"].table.c.id)).all()
+        first_id = (session.scalar(select(func.max(source.table.c.id))) or 0) + 1
+    table, parts = source.table, source.child("parts").table
+    start = datetime(2025, 11, 1, tzinfo=UTC)
+    orders: list[dict[str, Any]] = []
+    rows_of_parts: list[dict[str, Any]] = []
+    for index in range(rows):
+        moment = start + timedelta(seconds=rng.randint(0, 365 * 86400))
+        done = rng.random() < 0.85
+        orders.append(
+            {
+                "id": first_id + index,
+                "number": f"BENCH-{index:08d}",
+                "customer": rng.choice(customers),
+                "fault_type": rng.choice(FAULTS),
+                "priority": rng.choice(PRIORITIES),
+                "description": "bench",
+                "appointment_at": moment + timedelta(hours=rng.choice((2, 4, 24))),
+                "engineer": rng.choice(engineers) if rng.random() < 0.9 else None,
+                "labor_cost": Decimal(rng.randint(0, 90000)) / 100,
+                "total_cost": Decimal(rng.randint(0, 500000)) / 100,
+                "resolution": "ok" if done else None,
+                "satisfaction": rng.choice("5554321") if done else None,
+                "created_at": moment,
+                "updated_at": moment,
+                "version": 1,
+                "deleted": False,
+            }
+        )
+        if rng.random() < 0.5:
+            rows_of_parts.append(
+                {
+                    "parent_id": first_id + index,
+                    "position": 0,
+                    "part_name": "bench",
+                    "qty": rng.randint(1, 4),
+                    "unit_price": Decimal(rng.randint(100, 100000)) / 100,
+                }
+            )
+        if len(orders) == 20_000:
+            _flush(engine, table, parts, orders, rows_of_parts)
+    _flush(engine, table, parts, orders, rows_of_parts)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "ANALYZE" if engine.dialect.name == "sqlite" else f"ANALYZE {table.name}"
+        )
+
+
+def _flush(engine: Any, table: Any, parts: Any, orders: list[Any], rows: list[Any]) -> None:
+    with engine.begin() as connection:
+        if orders:
+            connection.execute(table.insert(), orders)
+        if rows:
+            connection.execute(parts.insert(), rows)
+    orders.clear()
+    rows.clear()
+
+
+def _report(key: str) -> ReportDef:
+    return ReportDef.from_dict(json.loads((SAMPLE / "reports" / f"{key}.json").read_text("utf-8")))
+
+
+def _servicekit(app: Any, report: ReportDef) -> list[tuple[Any, ...]]:
+    with get_db(app).sessions() as session:
+        forms = load_app_forms(session, "after_sales")
+        viewer = Viewer(ADMIN, app.extensions["servicekit.clock"].now(), TZ)
+        result = run_report(session, forms, report, viewer, locale="en")
+        return [(*row.keys, *row.values) for row in result.rows]
+
+
+def _bucket(pg: bool, column: str, unit: str) -> str:
+    if pg:
+        pattern = {"day": "YYYY-MM-DD", "month": "YYYY-MM"}[unit]
+        return f"to_char(timezone('Asia/Shanghai', {column}), '{pattern}')"
+    pattern = {"day": "%Y-%m-%d", "month": "%Y-%m"}[unit]
+    return f"strftime('{pattern}', {column}, '+28800 seconds')"
+
+
+def _hand_sql(pg: bool, case: str, table: str, parts: str) -> str:
+    """What someone would write by hand for each report."""
+    num = "CAST({} AS numeric)" if pg else "CAST({} AS REAL)"
+    live = f"FROM {table} WHERE deleted = false" if pg else f"FROM {table} WHERE deleted = 0"
+    score = num.format("satisfaction")
+    nps = (
+        f"100.0 * (count(CASE WHEN {score} >= 5 THEN 1 END) - count(CASE WHEN {score} <= 3 "
+        f"THEN 1 END)) / NULLIF(count(satisfaction), 0)"
+    )
+    if case == "month-priority":
+        return (
+            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, priority, count(*), "
+            f"avg({num.format('total_cost')}) {live} GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 1000"
+        )
+    if case == "orders_per_day":
+        return (
+            f"SELECT {_bucket(pg, 'appointment_at', 'day')}, priority, count(*) {live} "
+            "GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 1000"
+        )
+    if case == "top_fault_types":
+        return (
+            f"SELECT fault_type, count(*), count(CASE WHEN priority = 'urgent' THEN 1 END) "
+            f"{live} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"
+        )
+    if case == "part_cost_by_month":
+        cost = f"qty * {num.format('unit_price')}"
+        return (
+            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, "
+            f"COALESCE(sum(p.cost), 0) / count(*) FROM {table} "
+            f"LEFT JOIN (SELECT parent_id, sum({cost}) AS cost FROM {parts} GROUP BY parent_id) p "
+            f"ON p.parent_id = {table}.id WHERE deleted = {'false' if pg else '0'} GROUP BY 1"
+        )
+    if case == "engineer_workload":
+        return (
+            f"SELECT engineer, count(*), count(CASE WHEN resolution IS NULL THEN 1 END) "
+            f"{live} GROUP BY 1"
+        )
+    if case == "satisfaction_trend":
+        return (
+            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, avg({score}), {nps} "
+            f"{live} GROUP BY 1"
+        )
+    if case == "nps":
+        return f"SELECT {nps} {live}"
+    if case == "average_satisfaction":
+        return f"SELECT avg({score}) {live}"
+    if case == "backlog":
+        return f"SELECT count(*) {live} AND resolution IS NULL"
+    raise ValueError(case)
+
+
+def _hand(app: Any, sql: str) -> list[tuple[Any, ...]]:
+    with get_db(app).sessions() as session:
+        return [tuple(row) for row in session.execute(text(sql))]
+
+
+def _same(ours: list[tuple[Any, ...]], theirs: list[tuple[Any, ...]], ordered: bool) -> bool:
+    def norm(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        out = [
+            tuple(round(float(v), 4) if isinstance(v, Decimal | float) else v for v in row)
+            for row in rows
+        ]
+        return out if ordered else sorted(out, key=repr)
+
+    return norm(ours) == norm(theirs)
+
+
+def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
+    app = create_app(
+        {
+            "SERVICEKIT_DATABASE_URL": url,
+            "SERVICEKIT_INSTANCE_PATH": str(instance),
+            "SERVICEKIT_SECRET_KEY": "bench",
+            "SERVICEKIT_ASSETS": "local",
+        }
+    )
+    upgrade_database(app)
+    with get_db(app).transaction() as session:
+        install_package(
+            session,
+            SAMPLE,
+            get_registry(app),
+            now=app.extensions["servicekit.clock"].now(),
+            tz=TZ,
+        )
+    started = time.perf_counter()
+    _fill(app, rows)
+    print(f"  loaded {rows:,} work orders in {time.perf_counter() - started:.0f} s", flush=True)
+    pg = get_db(app).engine.dialect.name == "postgresql"
+    with get_db(app).sessions() as session:
+        source = load_app_forms(session, "after_sales").sources["work_order"]
+        table, parts = source.table.name, source.child("parts").table.name
+    results = []
+    cases = [("month-priority", _report("orders_by_month"))]
+    cases += [(key, _report(key)) for key in WIDGETS]
+    for name, report in cases:
+        sql = _hand_sql(pg, name, table, parts)
+        ours, theirs = _servicekit(app, report), _hand(app, sql)
+        if not _same(ours, theirs, ordered=name == "top_fault_types"):
+            raise SystemExit(f"{name}: ServiceKit and the hand-written query disagree")
+        a, b = median_pair(
+            lambda r=report: _servicekit(app, r), lambda s=sql: _hand(app, s), repeat
+        )
+        results.append((name, a, b))
+        print(f"  {name}: {a * 1000:.0f} ms vs {b * 1000:.0f} ms", file=sys.stderr, flush=True)
+    get_db(app).dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print("| database | case | ServiceKit ms | hand-written ms | ratio |")
+    print("|---|---|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as folder:
+        targets: list[tuple[str, str, Callable[[], None] | None]] = []
+        if args.db in ("sqlite", "both"):
+            targets.append(("SQLite", f"sqlite:///{folder}/bench.db", None))
+        if args.db in ("postgresql", "both"):
+            made = postgres_database()
+            if made is None:
+                print("(PostgreSQL skipped: set SERVICEKIT_BENCH_POSTGRES_URL)", file=sys.stderr)
+            else:
+                targets.append(("PostgreSQL", made[0], made[1]))
+        for label, url, drop in targets:
+            print(f"{label}:", file=sys.stderr, flush=True)
+            try:
+                for case, ours, theirs in run(url, args.rows, args.repeat, Path(folder) / label):
+                    print(
+                        f"| {label} | {case} | {ours * 1000:.1f} | {theirs * 1000:.1f} | "
+                        f"{ours / theirs:.2f} |",
+                        flush=True,
+                    )
+            finally:
+                if drop:
+                    drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -454,6 +454,8 @@ def _conditions(builder: SqlBuilder, report: ReportDef, filters: PageFilters) ->
             found = resolve(key, report.form, builder.forms.fields)
         except PathError:
             continue  # a shared dashboard filter this report's form does not have
+        if found.value_type not in ("select", "text") or found.lookups:
+            continue  # shared filters pick a value of the form's own select or text fields
         builder.path(key)
         conditions.append(builder.value(found) == wanted)
     return [c for c in conditions if c is not true()]

@@ -162,3 +162,12 @@ def test_a_pivot_report_crosses_its_two_dimensions(installed: Installed, client,
     assert pivot.count('<th scope="row">') == len(months)
     assert all(p in pivot for p in priorities)
     assert pivot.count("<a href=") == len(data["rows"])
+
+
+def test_shared_filters_only_pick_values_of_select_and_text_fields(
+    installed: Installed, client, auth
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("agent")
+    everything = _data(client, "backlog", range="all")["rows"][0]["values"][0]
+    odd = _data(client, "backlog", range="all", **{"f_appointment_at": "x", "f_customer.name": "y"})
+    assert odd["rows"][0]["values"][0] == everything

@@ -119,10 +119,11 @@
     if (element.dataset.drawn === url) return;
     element.dataset.drawn = url;
     fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-      .then(function (response) { return response.json().then(function (body) { return {ok: response.ok, body: body}; }); })
-      .then(function (answer) {
-        var data = answer.body;
-        if (!answer.ok) { element.textContent = data.message || data.error || "error"; return; }
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + response.statusText);
+        return response.json();
+      })
+      .then(function (data) {
         var kind = element.dataset.chart;
         if (kind === "kpi") { kpi(element, data); element.dataset.ready = "1"; return; }
         var built = kind === "pie" || kind === "funnel" ? slices(data, kind) : kind === "gauge" ? gauge(data) : axes(data, kind);
@@ -139,6 +140,12 @@
         });
         element.dataset.total = total(data);
         element.dataset.ready = "1";
+      })
+      .catch(function (error) {
+        // A refused or broken report says so in place of its chart.
+        element.textContent = error.message;
+        element.classList.add("text-danger");
+        element.style.height = "auto";
       });
   }
 

@@ -171,3 +171,15 @@ def test_shared_filters_only_pick_values_of_select_and_text_fields(
     everything = _data(client, "backlog", range="all")["rows"][0]["values"][0]
     odd = _data(client, "backlog", range="all", **{"f_appointment_at": "x", "f_customer.name": "y"})
     assert odd["rows"][0]["values"][0] == everything
+
+
+def test_a_kpi_comes_with_the_previous_period_of_the_same_length(
+    installed: Installed, client, auth
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("agent")
+    october = _data(client, "nps", range="custom", **{"from": "2026-10-01", "to": "2026-10-31"})
+    september = _data(client, "nps", range="custom", **{"from": "2026-08-31", "to": "2026-09-30"})
+    august = _data(client, "nps", range="custom", **{"from": "2026-08-01", "to": "2026-08-31"})
+    assert october["previous"] == september["rows"][0]["values"]
+    assert october["previous"] != august["rows"][0]["values"]  # the length is right, not a month
+    assert "previous" not in _data(client, "nps", range="all")

@@ -326,7 +326,7 @@ class SqlBuilder:
     def range_index(self, found: FieldPath, ranges: tuple[float, ...]) -> SQL:
         """0 below the first boundary, i between boundaries i-1 and i, n past the last."""
         number = self.number(found)
-        whens = [(number.is_(None), None)]
+        whens: list[tuple[Any, int | None]] = [(number.is_(None), None)]
         for index, bound in enumerate(ranges):
             below = number < bound if self.pg else func.sk_cmp(number, str(bound)) < 0
             whens.append((below, index))

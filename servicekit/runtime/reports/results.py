@@ -112,15 +112,11 @@ def execute(
     names = [_names(session, forms, c, [row[i] for row in raw]) for i, c in enumerate(dims)]
     result = ReportResult(report, compiled.columns, [_heading(c, locale) for c in compiled.columns])
     for row in raw:
-        keys = tuple(_key(row[i]) for i in range(len(dims)))
+        keys = tuple(row[i] for i in range(len(dims)))
         labels = tuple(_label(c, keys[i], names[i], locale) for i, c in enumerate(dims))
         values = tuple(_typed(c, row[len(dims) + i]) for i, c in enumerate(measures))
         result.rows.append(ResultRow(keys, labels, values))
     return result
-
-
-def _key(value: Any) -> Any:
-    return value
 
 
 def _heading(column: Column, locale: str) -> str:

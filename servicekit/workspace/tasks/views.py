@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from servicekit.platform.db import get_session
 from servicekit.platform.models import WorkflowTask
@@ -78,7 +79,7 @@ def inbox_page() -> Response:
     user = me()
     moment = now()
     locale = _locale()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for task in inbox(session, user, team=team):
         try:
             runtime = load_form_runtime(session, task.app_key, task.form_key)
@@ -124,7 +125,7 @@ def _title(runtime: Any, record: Any, moment: datetime) -> str:
 
 
 @bp.post("/tasks/<int:task_id>/claim")
-def claim_task(task_id: int) -> Response:
+def claim_task(task_id: int) -> BaseResponse:
     """Claim a pool task, then open its work order."""
     session = get_session()
     task = session.get(WorkflowTask, task_id)
@@ -247,7 +248,7 @@ def work_page(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 @bp.post(_RECORD)
-def act(app_key: str, form_key: str, record_id: int) -> Response:
+def act(app_key: str, form_key: str, record_id: int) -> BaseResponse:
     """Take the button's action with the fields the node lets the user edit."""
     session = get_session()
     work = _work_or_404(app_key, form_key, record_id)
@@ -313,7 +314,7 @@ def act(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 @bp.post(_RECORD + "/return")
-def return_work(app_key: str, form_key: str, record_id: int) -> Response:
+def return_work(app_key: str, form_key: str, record_id: int) -> BaseResponse:
     """Send the work order back (退回) to an earlier step with a reason."""
     session = get_session()
     work = _work_or_404(app_key, form_key, record_id)
@@ -343,7 +344,7 @@ def return_work(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 @bp.post(_RECORD + "/release")
-def release_work(app_key: str, form_key: str, record_id: int) -> Response:
+def release_work(app_key: str, form_key: str, record_id: int) -> BaseResponse:
     """Give a claimed task back to its pool."""
     session = get_session()
     work = _work_or_404(app_key, form_key, record_id)

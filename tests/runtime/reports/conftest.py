@@ -86,7 +86,11 @@ JOB = {
     ],
     "permissions": {
         "desk": {"read": True, "create": True},
-        "field": {"read": True, "scope": "engineer = user.id", "fields": {"secret": "hidden"}},
+        "field": {
+            "read": True,
+            "scope": "engineer = user.id",
+            "fields": {"secret": "hidden", "note": "hidden"},
+        },
     },
 }
 

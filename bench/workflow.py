@@ -397,7 +397,8 @@ class HandWriter:
             rows, key=lambda r: (int(r[3] or 0), r[4].timestamp() if r[4] else float("-inf"), r[0])
         )
         reason = (
-            f"assigned to {best[1]}: skill level {best[2]}, region {region}, "
+            f"assigned to {best[1]}: skill {record.values['fault_type']} level {best[2]}, "
+            f"region {region}, "
             f"{int(best[3] or 0)} open tasks"
         )
         self._task(instance, node, "least_loaded", best[0], "role:engineer", candidates, reason)

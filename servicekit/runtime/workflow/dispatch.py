@@ -39,6 +39,7 @@ class Candidate:
     name: str
     open_tasks: int = 0
     last_assigned: datetime | None = None
+    skill: str | None = None
     skill_level: int | None = None
     region: str | None = None
     distance_km: float | None = None
@@ -252,6 +253,7 @@ def _skill_filter(
     for candidate in candidates:
         level = levels.get(candidate.id)
         if level is not None and level >= minimum:
+            candidate.skill = str(skill)
             candidate.skill_level = int(level)
             kept.append(candidate)
     return kept, f"skill {skill} level ≥ {minimum}"
@@ -352,7 +354,7 @@ _ORDER = {
 def _reason(winner: Candidate, strategy: str) -> str:
     parts = []
     if winner.skill_level is not None:
-        parts.append(f"skill level {winner.skill_level}")
+        parts.append(f"skill {winner.skill} level {winner.skill_level}")
     if winner.region is not None:
         parts.append(f"region {winner.region}")
     if winner.distance_km is not None:

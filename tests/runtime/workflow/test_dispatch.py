@@ -147,7 +147,7 @@ def test_skill_picks_the_highest_level(staff: Shop) -> None:
     rule = {"strategy": "skill", "skill_field": "fault_type", **ENGINEERS}
     decision = run(staff, rule, {"fault_type": "electrical"})
     assert name_of(staff, decision) == ["eng_c"]
-    assert decision.reason == "assigned to 张工: skill level 5, 0 open tasks"
+    assert decision.reason == "assigned to 张工: skill electrical level 5, 0 open tasks"
     mechanical = run(staff, rule, {"fault_type": "mechanical"})
     assert name_of(staff, mechanical) == ["eng_b"]
     minimum = run(staff, {**rule, "min_level": 5}, {"fault_type": "mechanical"})
@@ -190,7 +190,9 @@ def test_combination_filters_then_picks(staff: Shop) -> None:
     give_open_tasks(staff, "eng_a", 2)
     decision = run(staff, rule, values)
     assert name_of(staff, decision) == ["eng_b"]
-    assert decision.reason == "assigned to 李工: skill level 2, region east, 0 open tasks"
+    assert (
+        decision.reason == "assigned to 李工: skill electrical level 2, region east, 0 open tasks"
+    )
     # 张工 has the best skill but the wrong region; nobody in the south.
     nobody = run(staff, rule, {**values, "customer": {"region": "south"}})
     assert nobody.assignees == [] and nobody.pool == "role:engineer"

@@ -49,7 +49,10 @@ def test_the_short_path_to_closed(shop: Shop) -> None:
     assert shop.tasks(record_id) == [("service", "eng_a", "role:engineer")]
     assert shop.record(record_id).values["engineer"] == shop.ids["eng_a"]
     assigned = [c for kind, c in shop.history(record_id) if kind == "workflow.assigned"][-1]
-    assert assigned["reason"] == "assigned to 王工: skill level 3, region east, 0 open tasks"
+    assert (
+        assigned["reason"]
+        == "assigned to 王工: skill electrical level 3, region east, 0 open tasks"
+    )
     assert set(assigned["candidates"]) == {shop.ids["eng_a"], shop.ids["eng_b"]}
 
     with pytest.raises(MoveRefused) as refused:

@@ -66,7 +66,7 @@ def test_dispatcher_and_engineer_close_a_work_order_through_the_pages(browser: A
         claim_first(desk, base, number)
         act(desk, "dispatch")
         assert "王工" in desk.locator("#open-tasks").inner_text()
-        assert "skill level 3, region east" in desk.locator("#open-tasks").inner_text()
+        assert "skill electrical level 3, region east" in desk.locator("#open-tasks").inner_text()
 
         # The engineer's phone: the task is in the list; 退回 to dispatch with a reason.
         phone.goto(base + "/tasks")

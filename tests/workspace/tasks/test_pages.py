@@ -95,7 +95,7 @@ def test_the_team_queue_and_the_assignment_reason(shop: Shop, client: Any) -> No
     inbox = client.get("/tasks").get_data(as_text=True)
     assert shop.record(record_id).number in inbox
     panel = client.get(WORK.format(record_id)).get_data(as_text=True)
-    assert "assigned to 王工: skill level 3, region east, 0 open tasks" in panel
+    assert "assigned to 王工: skill electrical level 3, region east, 0 open tasks" in panel
     assert 'name="f-resolution"' in panel and 'data-action="complete"' in panel
     assert 'id="return-panel"' in panel
     team = client.get("/tasks?view=team").get_data(as_text=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.canonical import canonical_json
@@ -31,7 +31,7 @@ class AppForms:
     """Every published form of one app version: sources, rules and stores by form key."""
 
     app_key: str
-    versions: tuple[tuple[str, int], ...]
+    versions: tuple[tuple[str, int, str], ...]
     sources: dict[str, RecordSource]
     fields: dict[str, list[dict[str, Any]]]  # form key -> raw fields, for rule lookups
     stores: dict[str, RecordStore]
@@ -61,18 +61,23 @@ class FormRuntime:
         return self.store.logic
 
 
-def _versions(session: Session, app_key: str) -> tuple[tuple[str, int], ...]:
+def _versions(session: Session, app_key: str) -> tuple[tuple[str, int, str], ...]:
+    """Key, newest version and its checksum of every published form of the app.
+
+    The checksum makes the cache key safe when an app is removed and installed again
+    (versions restart at 1) or when one process talks to several databases.
+    """
     rows = session.execute(
-        select(MetadataDocument.key, func.max(MetadataDocument.version))
+        select(MetadataDocument.key, MetadataDocument.version, MetadataDocument.checksum)
         .where(
             MetadataDocument.app_key == app_key,
             MetadataDocument.kind == "form",
             MetadataDocument.status == "published",
         )
-        .group_by(MetadataDocument.key)
-        .order_by(MetadataDocument.key)
+        .order_by(MetadataDocument.key, MetadataDocument.version)
     ).all()
-    return tuple((key, int(version)) for key, version in rows)
+    newest = {key: (int(version), checksum) for key, version, checksum in rows}
+    return tuple((key, version, checksum) for key, (version, checksum) in newest.items())
 
 
 def load_app_forms(session: Session, app_key: str) -> AppForms:
@@ -99,7 +104,7 @@ def load_form_runtime(session: Session, app_key: str, form_key: str) -> FormRunt
 
 
 @lru_cache(maxsize=64)
-def _build(app_key: str, versions: tuple[tuple[str, int], ...], bodies_json: str) -> AppForms:
+def _build(app_key: str, versions: tuple[tuple[str, int, str], ...], bodies_json: str) -> AppForms:
     import json
 
     bodies = json.loads(bodies_json)

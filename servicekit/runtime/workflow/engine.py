@@ -207,7 +207,8 @@ def may_act(
         return False
     if actor.is_admin or task.assignee_id == actor.id:
         return True
-    if task.assignee_id is None and task.kind != "approval":
+    if task.assignee_id is None:
+        # A pool task (or an approval that found no voter and went to the pool's queue).
         return actor.id in pool_user_ids(session, task.pool, workflow.app_key)
     return False
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicekit.platform.metadata.canonical import canonical_json
 from servicekit.platform.models import MetadataDocument
 from servicekit.runtime.forms import FormRuntime, load_form_runtime
 from servicekit.runtime.rules import Rule, Template, compile_rule, compile_template
@@ -59,15 +56,41 @@ class WorkflowRuntime:
         return compiled
 
 
-def _published(session: Session, app_key: str) -> list[tuple[str, int, Any]]:
+def _published(session: Session, app_key: str) -> list[WorkflowDef]:
+    """Every published workflow version of the app, bodies read only when not cached."""
     rows = session.execute(
-        select(MetadataDocument.key, MetadataDocument.version, MetadataDocument.body).where(
+        select(MetadataDocument.key, MetadataDocument.version, MetadataDocument.checksum).where(
             MetadataDocument.app_key == app_key,
             MetadataDocument.kind == "workflow",
             MetadataDocument.status == "published",
         )
     ).all()
-    return [(key, int(version), body) for key, version, body in rows]
+    out = []
+    for key, version, checksum in rows:
+        # Keyed by content, so a re-installed app with the same version numbers never
+        # reuses another body.
+        cache_key = (app_key, key, int(version), checksum)
+        definition = _definitions.get(cache_key)
+        if definition is None:
+            body = session.scalar(
+                select(MetadataDocument.body).where(
+                    MetadataDocument.app_key == app_key,
+                    MetadataDocument.kind == "workflow",
+                    MetadataDocument.key == key,
+                    MetadataDocument.version == version,
+                )
+            )
+            if not isinstance(body, dict):
+                continue
+            definition = WorkflowDef.load(body, int(version))
+            if len(_definitions) > 512:
+                _definitions.clear()
+            _definitions[cache_key] = definition
+        out.append(definition)
+    return out
+
+
+_definitions: dict[tuple[str, str, int, str], WorkflowDef] = {}
 
 
 def find_workflow(
@@ -79,21 +102,20 @@ def find_workflow(
     version: int | None = None,
 ) -> WorkflowRuntime | None:
     """The newest published workflow bound to ``form_key`` (or the given key and version)."""
-    best: tuple[str, int, Any] | None = None
-    for row_key, row_version, body in _published(session, app_key):
-        if not isinstance(body, dict) or body.get("form") != form_key:
+    best: WorkflowDef | None = None
+    for definition in _published(session, app_key):
+        if definition.form != form_key:
             continue
-        if key is not None and row_key != key:
+        if key is not None and definition.key != key:
             continue
-        if version is not None and row_version != version:
+        if version is not None and definition.version != version:
             continue
-        if best is None or row_version > best[1]:
-            best = (row_key, row_version, body)
+        if best is None or definition.version > best.version:
+            best = definition
     if best is None:
         return None
     form = load_form_runtime(session, app_key, form_key)
-    definition = _definition(best[0], best[1], canonical_json(best[2]))
-    return _runtime(definition, form)
+    return _runtime(best, form)
 
 
 def load_workflow(
@@ -109,13 +131,6 @@ def load_workflow(
     if found is None:
         raise WorkflowNotFound(f"No published workflow for {app_key}.{form_key}.")
     return found
-
-
-@lru_cache(maxsize=64)
-def _definition(key: str, version: int, body_json: str) -> WorkflowDef:
-    import json
-
-    return WorkflowDef.load(json.loads(body_json), version)
 
 
 _runtimes: dict[tuple[int, int], WorkflowRuntime] = {}

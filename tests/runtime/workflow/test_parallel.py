@@ -201,3 +201,21 @@ def test_a_co_signer_must_also_approve(custom: Any) -> None:
     assert outcome(shop, record_id) == ("closed", "resolved")
     kinds = [kind for kind, _ in shop.history(record_id)]
     assert "workflow.cosigner_added" in kinds
+
+
+def test_an_approval_without_voters_goes_to_the_fallback_queue(custom: Any) -> None:
+    body = voting("all")
+    body["nodes"][1]["assignment"] = {
+        "strategy": "pool",
+        "role": "agent",
+        "filters": ["region"],
+        "region_field": "customer.region",
+        "fallback_role": "supervisor",
+    }
+    shop = custom(body)
+    record_id = shop.create()
+    assert shop.tasks(record_id) == [("vote", None, "role:supervisor")]
+    reason = [c for k, c in shop.history(record_id) if k == "workflow.assigned"][-1]["reason"]
+    assert reason == "no candidate (region east); sent to the role:supervisor queue"
+    shop.act("sup2", record_id, "approve")
+    assert outcome(shop, record_id) == ("closed", "resolved")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from tests.workspace.records.conftest import BASE
 
@@ -148,3 +150,18 @@ def test_user_without_rights_gets_404_and_no_new_button(sample, client, auth):
     # Engineers see only orders assigned to them: none yet.
     assert "data-record-id" not in html
     assert client.get(BASE + "/new").status_code == 403
+
+
+def test_the_list_offers_export_of_what_it_shows_and_import(sample, client, auth):
+    auth.login()
+    html = client.get(BASE + "?q=泵体").get_data(as_text=True)
+    link = re.search(r'id="export-csv" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "q=" in link
+    exported = client.get(link)
+    assert exported.status_code == 200
+    # Work orders have spare-part rows, so the CSV export is a zip of two files.
+    with zipfile.ZipFile(io.BytesIO(exported.get_data())) as archive:
+        text = archive.read("work_order.csv").decode("utf-8-sig")
+    lines = [line for line in text.splitlines()[1:] if line.strip()]
+    assert lines and all("泵体" in line for line in lines)
+    assert 'id="import-records"' in html and 'id="export-xlsx"' in html

@@ -199,3 +199,27 @@ def test_assigned_and_team_task_scopes_select_records_by_open_tasks(shop: Shop) 
     assert visible("eng_a", "assigned") == [first]
     assert visible("eng_a", "team_tasks") == [first, second]
     assert visible("eng_c", "team_tasks") == []
+
+
+def test_the_migrate_and_deliver_commands(shop: Shop) -> None:
+    record_id = shop.create()
+    body = json.loads((SAMPLE_APP / "workflows" / "work_order.json").read_text("utf-8"))
+    for node in body["nodes"]:
+        if node["key"] == "accept":
+            node["key"] = "intake"
+    for edge in body["edges"]:
+        for end in ("from", "to"):
+            if edge[end] == "accept":
+                edge[end] = "intake"
+    _publish(shop, body)
+    runner = shop.app.test_cli_runner()
+    refused = runner.invoke(args=["workflow", "migrate", APP, "work_order"])
+    assert refused.exit_code == 1
+    assert "map each to a node: accept" in refused.output
+    assert "migrated 0 of 1 work orders" in refused.output
+    done = runner.invoke(args=["workflow", "migrate", APP, "work_order", "--map", "accept=intake"])
+    assert done.exit_code == 0, done.output
+    assert "migrated 1 of 1 work orders" in done.output
+    assert shop.tasks(record_id) == [("intake", None, "role:agent")]
+    delivered = runner.invoke(args=["workflow", "deliver"])
+    assert delivered.exit_code == 0 and "sent 0 of 0 due messages" in delivered.output

@@ -224,15 +224,32 @@ def _hand(app: Any, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in session.execute(text(sql))]
 
 
-def _same(ours: list[tuple[Any, ...]], theirs: list[tuple[Any, ...]], ordered: bool) -> bool:
-    def norm(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        out = [
-            tuple(round(float(v), 4) if isinstance(v, Decimal | float) else v for v in row)
-            for row in rows
-        ]
-        return out if ordered else sorted(out, key=repr)
+def _norm(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [tuple(float(v) if isinstance(v, Decimal | float) else v for v in row) for row in rows]
 
-    return norm(ours) == norm(theirs)
+
+def _same(ours: list[tuple[Any, ...]], theirs: list[tuple[Any, ...]], ordered: bool) -> bool:
+    """Same rows; numbers equal to within 0.0001 (exact decimals against floating point)."""
+    a, b = _norm(ours), _norm(theirs)
+    if not ordered:
+        a, b = sorted(a, key=_sort_key), sorted(b, key=_sort_key)
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if len(x) != len(y):
+            return False
+        for u, v in zip(x, y, strict=True):
+            if isinstance(u, float) or isinstance(v, float):
+                if u is None or v is None or abs(float(u) - float(v)) > 1e-4:
+                    return False
+            elif u != v:
+                return False
+    return True
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:
+    # Rows sort by their keys (text, numbers, None), never by the measured values.
+    return tuple(repr(v) for v in row if not isinstance(v, float))
 
 
 def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
@@ -267,7 +284,11 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
         sql = _hand_sql(pg, name, table, parts)
         ours, theirs = _servicekit(app, report), _hand(app, sql)
         if not _same(ours, theirs, ordered=name == "top_fault_types"):
-            raise SystemExit(f"{name}: ServiceKit and the hand-written query disagree")
+            print(f"  {name}: ServiceKit and the hand-written query disagree", file=sys.stderr)
+            a, b = set(_norm(ours)), set(_norm(theirs))
+            print(f"    only ServiceKit:   {sorted(a - b, key=_sort_key)[:5]}", file=sys.stderr)
+            print(f"    only hand-written: {sorted(b - a, key=_sort_key)[:5]}", file=sys.stderr)
+            raise SystemExit(1)
         a, b = median_pair(
             lambda r=report: _servicekit(app, r), lambda s=sql: _hand(app, s), repeat
         )

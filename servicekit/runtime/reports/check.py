@@ -158,6 +158,17 @@ def _kpi(measure: Any, form: str, forms: Forms, here: str, hidden: frozenset[str
             )
     if kpi.name == "backlog":
         yield from _rule(str(params["open_if"]), form, forms, f"{here}.params.open_if")
+        closed = params.get("closed_field")
+        if closed:
+            found = _path(str(closed), form, forms, "", hidden)
+            if isinstance(found, str):
+                yield f"{here}.params.closed_field", found
+            elif found.value_type not in ("date", "datetime"):
+                yield (
+                    f"{here}.params.closed_field",
+                    f"'{closed}' is {found.value_type}; closed_field must say when a record "
+                    "closed (a date or datetime field).",
+                )
     if kpi.name == "spare_part_cost":
         sub = next((f for f in forms[form] if f.get("key") == params["subform"]), None)
         if sub is None or sub.get("type") != "subform":

@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -200,6 +201,52 @@ class SqlBuilder:
             )
         except RuleError as exc:
             raise ReportError(f"the filter does not work: {exc}", where) from exc
+
+    def record_conditions(self) -> list[SQL]:
+        """Live records the reader may read that pass the report filter (no page filters)."""
+        viewer = self.viewer
+        access = self._rights(self.report.form)
+        conditions: list[SQL] = [
+            self.base.c.deleted.is_(False),
+            access.record_filter(
+                "read", self.source, now=viewer.now, tz=viewer.tz, forms=self.forms.fields
+            )
+            if access.allows("read")
+            else literal(False),
+        ]
+        if self.report.filter:
+            conditions.append(self.rule(self.report.filter, "$.filter"))
+        return conditions
+
+    def open_at_period_end(self, opened: FieldPath, closed: FieldPath, unit: str) -> SQL:
+        """Records opened before the end of each period and not closed by then.
+
+        One derived table: +1 in the period a record opened, -1 in the period it closed,
+        summed per period and then cumulatively (a window), over the whole history so the
+        first period shown starts from the right count. It is joined to the records on
+        the period of their opening, so the report's first dimension must be that bucket.
+        """
+        opened_key = self.bucket(opened, unit)
+        closed_key = self.bucket(closed, unit)
+        closed_column = self.value(closed)
+        live = self.record_conditions()
+        moves = union_all(
+            select(opened_key.label("period"), literal(1).label("delta")).where(*live),
+            select(closed_key.label("period"), literal(-1).label("delta")).where(
+                *live, closed_column.is_not(None)
+            ),
+        ).subquery("moves")
+        per_period = (
+            select(
+                moves.c.period.label("period"),
+                func.sum(func.sum(moves.c.delta)).over(order_by=moves.c.period).label("open_count"),
+            )
+            .group_by(moves.c.period)
+            .subquery(f"backlog{len(self._totals)}")
+        )
+        self._totals[f"backlog{len(self._totals)}"] = per_period
+        self.from_ = self.from_.outerjoin(per_period, per_period.c.period == opened_key)
+        return func.max(per_period.c.open_count)
 
     # ---- arithmetic and aggregates --------------------------------------------------
 
@@ -426,17 +473,7 @@ def _measure(
 
 def _conditions(builder: SqlBuilder, report: ReportDef, filters: PageFilters) -> list[SQL]:
     viewer = builder.viewer
-    access = builder._rights(report.form)
-    conditions: list[SQL] = [
-        builder.base.c.deleted.is_(False),
-        access.record_filter(
-            "read", builder.source, now=viewer.now, tz=viewer.tz, forms=builder.forms.fields
-        )
-        if access.allows("read")
-        else literal(False),
-    ]
-    if report.filter:
-        conditions.append(builder.rule(report.filter, "$.filter"))
+    conditions = builder.record_conditions()
     if filters.start is not None or filters.end is not None:
         found = builder.path(report.date_field, "$.date_field")
         column = builder.value(found)

@@ -44,7 +44,14 @@ def _per_engineer(b: SqlBuilder, m: Measure, cond: Any) -> Any:
 
 
 def _backlog(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    """Open records: at the end of each period when ``closed_field`` says when they closed
+    (the report's first dimension is then a date bucket of its date field), else those
+    matching ``open_if`` now."""
     params = _params(KPIS["backlog"], m)
+    closed = params.get("closed_field")
+    first = b.report.dimensions[0] if b.report.dimensions else None
+    if closed and first is not None and first.bucket and first.bucket != "weekday":
+        return b.open_at_period_end(b.path(first.field), b.path(str(closed)), first.bucket)
     return b.count(b.both(cond, b.rule(params["open_if"])))
 
 

@@ -171,6 +171,11 @@ FORM_BODIES = {
         ),
         ({"measures": [{"key": "k", "kpi": "nps"}]}, "$.measures[0].params.field", "Unknown field"),
         ({"sort": [{"by": "nothing"}]}, "$.sort[0].by", "neither a measure"),
+        (
+            {"measures": [{"key": "b", "kpi": "backlog", "params": {"closed_field": "note"}}]},
+            "$.measures[0].params.closed_field",
+            "date or datetime",
+        ),
         ({"date_field": "note"}, "$.date_field", "date or datetime"),
         ({"filter": "TODAY()"}, "$.filter", "type-check"),
     ],

@@ -342,3 +342,26 @@ def test_a_report_is_one_query(world: World) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "job" in s]) == 1
+
+
+def test_backlog_is_what_was_open_at_the_end_of_each_period(world: World) -> None:
+    # "opened" stands in for the moment a job was closed.
+    result = world.run(
+        {
+            "dimensions": [{"field": "created_at", "bucket": "month"}],
+            "measures": [
+                {"key": "n"},
+                {"key": "backlog", "kpi": "backlog", "params": {"closed_field": "opened"}},
+            ],
+        }
+    )
+    assert len(result.rows) > 10
+    for row in result.rows:
+        year, month = map(int, row.keys[0].split("-"))
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=TZ)
+        still_open = [
+            r
+            for r in world.jobs
+            if r["created_at"] < end and (r["opened"] is None or r["opened"] >= end)
+        ]
+        assert row.values[1] == len(still_open), row.keys

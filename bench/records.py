@@ -10,6 +10,10 @@ times, interleaved and in the same process, each ServiceKit path against its bas
   list-deep    the same, 10,000 rows deep through the cursor vs a hand-written keyset query
   create       RecordStore.create (validate, formulas, number, insert, event row) vs a
                hand-written SQLAlchemy insert of the same row, number and event
+  list-page    the whole list page request (signed in, filter on priority, 25 rows) vs a
+               hand-written Flask view running the hand-written query and rendering a table
+  form-post    the whole new-work-order form POST (CSRF, read, validate, number, insert,
+               event, redirect) vs a hand-written Flask + SQLAlchemy endpoint doing the same
 
 Both sides must return the same rows. It prints the median time of each and the ratio
 (ServiceKit / baseline); the target is at most 1.5. PostgreSQL needs
@@ -220,6 +224,117 @@ def _hand_create(app: Any, customer: int) -> None:
         )
 
 
+_ROW_TEMPLATE = (
+    "<!doctype html><title>Work orders</title><table>{% for row in rows %}<tr>"
+    '<td><a href="/r/{{ row.id }}">{{ row.number }}</a></td><td>{{ row.priority }}</td>'
+    "<td>{{ row.fault_type }}</td><td>{{ row.description }}</td>"
+    "<td>{{ row.created_at }}</td></tr>{% endfor %}</table>"
+)
+
+
+def _add_baseline_views(app: Any) -> None:
+    """Hand-written Flask views: the baselines of the whole-request comparisons."""
+    from flask import redirect, render_template_string
+    from flask import request as flask_request
+
+    from servicekit.platform.db import get_session
+
+    @app.get("/bench/list")
+    def bench_list() -> str:
+        session = get_session()
+        table = load_form_runtime(session, "after_sales", "work_order").source.table
+        rows = (
+            session.execute(
+                select(table)
+                .where(table.c.deleted.is_(False), table.c.priority == "urgent")
+                .order_by(table.c.created_at.desc(), table.c.id.desc())
+                .limit(25)
+            )
+            .mappings()
+            .all()
+        )
+        return render_template_string(_ROW_TEMPLATE, rows=rows)
+
+    @app.post("/bench/new")
+    def bench_new() -> Any:
+        customer = int(flask_request.form["f-customer"])
+        if not flask_request.form.get("f-description"):
+            return "description required", 422
+        _hand_create(app, customer)
+        return redirect("/bench/list")
+
+
+def _numbers_in(html: str) -> list[str]:
+    import re
+
+    return re.findall(r">((?:WO|BENCH)-[0-9-]+)<", html)
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    if not found:
+        raise SystemExit("bench: no CSRF token on the page")
+    return found.group(1)
+
+
+def _signed_in_client(app: Any) -> Any:
+    from servicekit.platform.accounts import create_user
+
+    with get_db(app).transaction() as session:
+        create_user(
+            session,
+            login="bench",
+            display_name="Bench",
+            password="bench-password-1",
+            platform_roles=("admin",),
+            now=app.extensions["servicekit.clock"].now(),
+        )
+    client = app.test_client()
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    reply = client.post(
+        "/login", data={"login": "bench", "password": "bench-password-1", "csrf_token": token}
+    )
+    if reply.status_code not in (302, 303):
+        raise SystemExit("bench: could not sign in")
+    return client
+
+
+def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, float, float]]:
+    client = _signed_in_client(app)
+    ours_url = "/apps/after_sales/forms/work_order?ff=priority&fo=eq&fv=urgent"
+    page_numbers = _numbers_in(client.get(ours_url).get_data(as_text=True))
+    hand_numbers = _numbers_in(client.get("/bench/list").get_data(as_text=True))
+    if not page_numbers or page_numbers != hand_numbers:
+        raise SystemExit("list-page: ServiceKit and the baseline show different rows")
+    listing = _median_pair(lambda: client.get(ours_url), lambda: client.get("/bench/list"), repeat)
+
+    token = _csrf(client.get("/apps/after_sales/forms/work_order/new").get_data(as_text=True))
+    fields = {
+        "f-customer": str(customer),
+        "f-fault_type": "electrical",
+        "f-priority": "high",
+        "f-description": "压缩机不启动",
+        "f-labor_cost": "120.00",
+        "csrf_token": token,
+    }
+
+    def post(url: str) -> None:
+        reply = client.post(url, data=fields)
+        if reply.status_code not in (302, 303):
+            raise SystemExit(f"form-post: {url} answered {reply.status_code}")
+
+    posting = _median_pair(
+        lambda: post("/apps/after_sales/forms/work_order/new"),
+        lambda: post("/bench/new"),
+        repeat,
+    )
+    return [("list-page", *listing), ("form-post", *posting)]
+
+
 def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
     app = create_app(
         {
@@ -229,6 +344,7 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
             "SERVICEKIT_ASSETS": "local",
         }
     )
+    _add_baseline_views(app)
     upgrade_database(app)
     with get_db(app).transaction() as session:
         install_package(
@@ -258,6 +374,7 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
         lambda: _servicekit_create(app, customer), lambda: _hand_create(app, customer), repeat
     )
     results.append(("create", a, b))
+    results += _whole_requests(app, customer, repeat)
     get_db(app).dispose()
     return results
 

@@ -35,7 +35,7 @@ SYSTEM_KEYS = frozenset({"id", "number", "version", "created_at", "updated_at", 
 
 def form_version(runtime: FormRuntime) -> int:
     """The published version number of the runtime's form."""
-    return dict(runtime.app.versions).get(runtime.key, 1)
+    return next((version for key, version, *_ in runtime.app.versions if key == runtime.key), 1)
 
 
 def _invalid(errors: list[dict[str, Any]]) -> ApiProblem:

@@ -123,7 +123,7 @@ def _rows_schema(field: RowsField, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def _version(runtime: FormRuntime) -> int:
-    return dict(runtime.app.versions).get(runtime.key, 1)
+    return next((version for key, version, *_ in runtime.app.versions if key == runtime.key), 1)
 
 
 def _record_schema(name: str) -> dict[str, Any]:

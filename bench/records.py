@@ -23,29 +23,23 @@ databases. Results belong in docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import database_arguments, median_pair, run_on_databases  # noqa: E402
 from servicekit import create_app  # noqa: E402
-from servicekit.platform.db import get_db, normalize_url  # noqa: E402
+from servicekit.platform.db import get_db  # noqa: E402
 from servicekit.platform.dbsetup import upgrade_database  # noqa: E402
 from servicekit.platform.models import Event  # noqa: E402
 from servicekit.platform.packages import install_package  # noqa: E402
@@ -58,21 +52,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 ADMIN = Actor(id=None, is_admin=True, rule_user={"id": None, "roles": []})
 PRIORITIES = ["urgent"] + ["high"] * 3 + ["normal"] * 8
 FAULTS = ["electrical", "mechanical", "software", "installation", "maintenance"]
-
-
-def _median_pair(
-    first: Callable[[], Any], second: Callable[[], Any], repeat: int
-) -> tuple[float, float]:
-    """Median seconds of each callable, run alternately so drift hits both alike."""
-    a, b = [], []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        first()
-        a.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        second()
-        b.append(time.perf_counter() - start)
-    return statistics.median(a), statistics.median(b)
 
 
 def _fill(app: Any, rows: int) -> None:
@@ -310,7 +289,7 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
     hand_numbers = _numbers_in(client.get("/bench/list").get_data(as_text=True))
     if not page_numbers or page_numbers != hand_numbers:
         raise SystemExit("list-page: ServiceKit and the baseline show different rows")
-    listing = _median_pair(lambda: client.get(ours_url), lambda: client.get("/bench/list"), repeat)
+    listing = median_pair(lambda: client.get(ours_url), lambda: client.get("/bench/list"), repeat)
 
     token = _csrf(client.get("/apps/after_sales/forms/work_order/new").get_data(as_text=True))
     fields = {
@@ -327,7 +306,7 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
         if reply.status_code not in (302, 303):
             raise SystemExit(f"form-post: {url} answered {reply.status_code}")
 
-    posting = _median_pair(
+    posting = median_pair(
         lambda: post("/apps/after_sales/forms/work_order/new"),
         lambda: post("/bench/new"),
         repeat,
@@ -362,7 +341,7 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
         ours, theirs = _servicekit_list(app, cursor), _hand_list(app, cursor)
         if ours != theirs:
             raise SystemExit(f"{name}: ServiceKit and the baseline disagree")
-        a, b = _median_pair(
+        a, b = median_pair(
             lambda c=cursor: _servicekit_list(app, c), lambda c=cursor: _hand_list(app, c), repeat
         )
         results.append((name, a, b))
@@ -370,7 +349,7 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
         customer = session.scalar(
             select(load_form_runtime(session, "after_sales", "customer").source.table.c.id).limit(1)
         )
-    a, b = _median_pair(
+    a, b = median_pair(
         lambda: _servicekit_create(app, customer), lambda: _hand_create(app, customer), repeat
     )
     results.append(("create", a, b))
@@ -379,56 +358,9 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
     return results
 
 
-def _postgres_database() -> tuple[str, Callable[[], None]] | None:
-    admin_url = os.environ.get("SERVICEKIT_BENCH_POSTGRES_URL") or os.environ.get(
-        "SERVICEKIT_TEST_POSTGRES_URL"
-    )
-    if not admin_url:
-        return None
-    admin = make_url(normalize_url(admin_url))
-    name = f"sk_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-    return admin.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    print("| database | case | ServiceKit ms | baseline ms | ratio |")
-    print("|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as folder:
-        targets: list[tuple[str, str, Callable[[], None] | None]] = []
-        if args.db in ("sqlite", "both"):
-            targets.append(("SQLite", f"sqlite:///{folder}/bench.db", None))
-        if args.db in ("postgresql", "both"):
-            made = _postgres_database()
-            if made is None:
-                print("(PostgreSQL skipped: set SERVICEKIT_BENCH_POSTGRES_URL)", file=sys.stderr)
-            else:
-                targets.append(("PostgreSQL", made[0], made[1]))
-        for label, url, drop in targets:
-            print(f"{label}:", file=sys.stderr, flush=True)
-            try:
-                for case, ours, theirs in run(url, args.rows, args.repeat, Path(folder) / label):
-                    print(
-                        f"| {label} | {case} | {ours * 1000:.2f} | {theirs * 1000:.2f} | "
-                        f"{ours / theirs:.2f} |",
-                        flush=True,
-                    )
-            finally:
-                if drop:
-                    drop()
+    args = database_arguments(__doc__.split("\n\n")[0], repeat=7).parse_args()
+    run_on_databases(run, args, baseline="baseline")
 
 
 if __name__ == "__main__":

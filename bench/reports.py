@@ -18,14 +18,10 @@ Results belong in docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import json
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +33,7 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import database_arguments, median_pair, run_on_databases  # noqa: E402
 from servicekit import create_app  # noqa: E402
 from servicekit.platform.accounts import create_user  # noqa: E402
 from servicekit.platform.db import get_db  # noqa: E402
@@ -45,15 +42,6 @@ from servicekit.platform.packages import install_package  # noqa: E402
 from servicekit.platform.registry import get_registry  # noqa: E402
 from servicekit.runtime.forms import Actor, load_app_forms  # noqa: E402
 from servicekit.runtime.reports import ReportDef, Viewer, run_report  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location(
-    "bench_records", Path(__file__).with_name("records.py")
-)
-assert _spec and _spec.loader
-_records = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_records)
-median_pair: Callable[..., tuple[float, float]] = _records._median_pair
-postgres_database: Callable[[], Any] = _records._postgres_database
 
 TZ = ZoneInfo("Asia/Shanghai")
 ADMIN = Actor(id=None, is_admin=True, rule_user={"id": None, "roles": []})
@@ -299,35 +287,8 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    print("| database | case | ServiceKit ms | hand-written ms | ratio |")
-    print("|---|---|---:|---:|---:|")
-    with tempfile.TemporaryDirectory() as folder:
-        targets: list[tuple[str, str, Callable[[], None] | None]] = []
-        if args.db in ("sqlite", "both"):
-            targets.append(("SQLite", f"sqlite:///{folder}/bench.db", None))
-        if args.db in ("postgresql", "both"):
-            made = postgres_database()
-            if made is None:
-                print("(PostgreSQL skipped: set SERVICEKIT_BENCH_POSTGRES_URL)", file=sys.stderr)
-            else:
-                targets.append(("PostgreSQL", made[0], made[1]))
-        for label, url, drop in targets:
-            print(f"{label}:", file=sys.stderr, flush=True)
-            try:
-                for case, ours, theirs in run(url, args.rows, args.repeat, Path(folder) / label):
-                    print(
-                        f"| {label} | {case} | {ours * 1000:.1f} | {theirs * 1000:.1f} | "
-                        f"{ours / theirs:.2f} |",
-                        flush=True,
-                    )
-            finally:
-                if drop:
-                    drop()
+    args = database_arguments(__doc__.split("\n\n")[0], repeat=5).parse_args()
+    run_on_databases(run, args, baseline="hand-written")
 
 
 if __name__ == "__main__":

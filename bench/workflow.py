@@ -25,28 +25,26 @@ Results belong in docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, delete, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import postgres_database  # noqa: E402
 from servicekit import create_app  # noqa: E402
 from servicekit.platform.accounts.passwords import hash_password  # noqa: E402
 from servicekit.platform.accounts.users import grant_app_role, set_skills  # noqa: E402
-from servicekit.platform.db import get_db, normalize_url  # noqa: E402
+from servicekit.platform.db import get_db  # noqa: E402
 from servicekit.platform.dbsetup import upgrade_database  # noqa: E402
 from servicekit.platform.models import (  # noqa: E402
     AppRoleGrant,
@@ -688,26 +686,6 @@ def run(url: str, label: str, orders: int, rounds: int) -> dict[str, float]:
     return medians
 
 
-def _postgres_database() -> tuple[str, Callable[[], None]]:
-    base = os.environ.get("SERVICEKIT_BENCH_POSTGRES_URL") or os.environ.get(
-        "SERVICEKIT_TEST_POSTGRES_URL"
-    )
-    if not base:
-        raise SystemExit("set SERVICEKIT_BENCH_POSTGRES_URL for --db postgresql")
-    admin_url = make_url(normalize_url(base))
-    name = f"sk_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=150)
@@ -718,7 +696,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run(f"sqlite:///{tmp}/bench.db", "SQLite", args.orders, args.rounds)
     if args.db in ("postgresql", "both"):
-        url, drop = _postgres_database()
+        made = postgres_database()
+        if made is None:
+            raise SystemExit("set SERVICEKIT_BENCH_POSTGRES_URL for --db postgresql")
+        url, drop = made
         try:
             run(url, "PostgreSQL", args.orders, args.rounds)
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from servicekit.platform.metadata.problems import Problem
 from servicekit.platform.metadata.store import (
     add_version,
     latest_bodies,
@@ -10,7 +11,6 @@ from servicekit.platform.metadata.store import (
     load_form,
     save_draft,
 )
-from servicekit.platform.metadata.problems import Problem
 
 FORM = {"key": "ticket", "label": "Ticket", "fields": [{"key": "title", "type": "text", "label": "T"}]}
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import servicekit.platform.models._types
-from sqlalchemy.dialects import postgresql
 
 revision = '0100_workflow'
 down_revision = '0002'

@@ -125,6 +125,8 @@ def test_the_dashboard_lays_out_its_widgets_with_shared_filters(
     assert "最近 90 天" in page and "日期范围" in page  # the default language is Chinese
     assert 'name="f_priority"' in page
     assert "col-12 col-md-6" in page  # stacks on phones, two per row from tablets up
+    # KPI cards get the comparison text with a slot for the script to fill, not "{}".
+    assert 'data-previous-text="上一周期：%s"' in page
     narrowed = client.get(
         "/apps/after_sales/dashboards/service?range=custom&from=2026-09-01&to=2026-09-30&f_priority=high",
         headers={"HX-Request": "true"},

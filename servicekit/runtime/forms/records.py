@@ -48,6 +48,19 @@ def add_created_hook(hook: CreatedHook) -> None:
         _created_hooks.append(hook)
 
 
+# Called before a person's edit is written: (session, store, current record, keys of the
+# fields the edit changes, actor) -> field errors. The workflow registers here so the rights
+# of the current node apply on record pages and the API just as they do on workflow moves.
+EditGuard = Callable[[Session, "RecordStore", "Record", frozenset[str], Any], list[FieldError]]
+_edit_guards: list[EditGuard] = []
+
+
+def add_edit_guard(guard: EditGuard) -> None:
+    """Check every edit made with an ``actor`` through ``guard`` (registering twice: no-op)."""
+    if guard not in _edit_guards:
+        _edit_guards.append(guard)
+
+
 class RecordError(Exception):
     """Root error of record operations."""
 
@@ -298,11 +311,26 @@ class RecordStore:
         expected_version: int,
         actor_id: int | None,
         locale: str = "zh_CN",
+        actor: Any = None,
     ) -> Record:
-        """Change a record that is still at ``expected_version``; raises :class:`StaleRecord`."""
+        """Change a record that is still at ``expected_version``; raises :class:`StaleRecord`.
+
+        Pass the person's ``actor`` (an ``Actor``) for edits made on pages or through the API,
+        so registered edit guards (the workflow's node field rights) can refuse fields;
+        engines that did their own checks leave it out.
+        """
         current = self.get(session, record_id)
         if current.version != expected_version:
             raise StaleRecord(current, self.changes_since(session, record_id, expected_version))
+        if actor is not None and _edit_guards:
+            changed = frozenset(self._diff(current.values, {**current.values, **values}))
+            errors = [
+                error
+                for guard in list(_edit_guards)
+                for error in guard(session, self, current, changed, actor)
+            ]
+            if errors:
+                raise RecordInvalid(errors)
         merged = {**current.values, **values}
         context = Context(
             now=context.now,

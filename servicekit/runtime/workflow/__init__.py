@@ -52,13 +52,15 @@ from servicekit.runtime.workflow.outbox import DeliveryFailed, deliver, due_mess
 def init_app(app: Flask) -> None:
     """Register graph checks, start-on-create, outbox delivery after commit, and the CLI."""
     from servicekit.platform.registry import get_registry
-    from servicekit.runtime.forms.records import add_created_hook
+    from servicekit.runtime.forms.records import add_created_hook, add_edit_guard
+    from servicekit.runtime.workflow.edit_guard import guard_edit
     from servicekit.runtime.workflow.cli import workflow_group
     from servicekit.runtime.workflow.delivery import register_delivery
 
     get_registry(app).add_validator("workflow", check_workflows)
     app.cli.add_command(workflow_group)
     add_created_hook(_start_on_create)
+    add_edit_guard(guard_edit)
     register_delivery(app)
 
 

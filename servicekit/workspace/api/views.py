@@ -406,6 +406,7 @@ def update_view(app_key: str, form_key: str, record_id: int) -> Response:
             expected_version=expected,
             actor_id=user.id,
             locale=_locale(),
+            actor=access.actor,
         )
     except RecordInvalid as exc:
         raise _invalid(exc) from exc

@@ -319,6 +319,7 @@ def update_record(app_key: str, form_key: str, record_id: int) -> Response:
             expected_version=expected,
             actor_id=current_user.id,
             locale=scope.locale,
+            actor=scope.access.actor,
         )
         _link_attachments(scope, saved)
         scope.session.commit()

@@ -32,7 +32,19 @@ def _serve_platform_static(app: Flask) -> None:
         )
 
 
+def add_nav_link(app: Flask, endpoint: str, label: str, icon: str) -> None:
+    """Show a top-level link in the navbar for signed-in users (e.g. the task inbox).
+
+    ``label`` is an English UI string that the registering package translates in its own
+    catalog; the shell never needs to know the packages that add links.
+    """
+    app.extensions.setdefault("servicekit.nav_links", []).append(
+        {"endpoint": endpoint, "label": label, "icon": icon}
+    )
+
+
 def _shell_context() -> dict[str, Any]:
+    from flask import current_app
     from flask_login import current_user
 
     from servicekit.platform.db import get_session
@@ -44,6 +56,7 @@ def _shell_context() -> dict[str, Any]:
     try:
         return {
             "nav_apps": installed_apps(get_session(), current_locale()),
+            "nav_links": current_app.extensions.get("servicekit.nav_links", []),
             "unread_notifications": unread_for_request(),
         }
     except SQLAlchemyError:
@@ -84,6 +97,7 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = [
+    "add_nav_link",
     "error_response",
     "exempt_from_csrf_when",
     "init_app",

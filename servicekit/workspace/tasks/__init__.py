@@ -10,8 +10,12 @@ def init_app(app: Flask) -> None:
     """Register the task pages and the workflow API blueprints."""
     from servicekit.workspace.tasks import api, views
 
+    from servicekit.platform.web import add_nav_link
+
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    # "My tasks" is translated in this package's catalog.
+    add_nav_link(app, "tasks.inbox_page", "My tasks", "inbox")
 
 
 __all__ = ["init_app"]

@@ -100,3 +100,9 @@ def test_the_team_queue_and_the_assignment_reason(shop: Shop, client: Any) -> No
     assert 'id="return-panel"' in panel
     team = client.get("/tasks?view=team").get_data(as_text=True)
     assert 'id="no-tasks"' in team
+
+
+def test_the_navbar_links_to_my_tasks(shop: Shop, client: Any) -> None:
+    sign_in(client, "agent1")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/tasks"' in home and "我的待办" in home

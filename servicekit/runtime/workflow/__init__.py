@@ -53,9 +53,9 @@ def init_app(app: Flask) -> None:
     """Register graph checks, start-on-create, outbox delivery after commit, and the CLI."""
     from servicekit.platform.registry import get_registry
     from servicekit.runtime.forms.records import add_created_hook, add_edit_guard
-    from servicekit.runtime.workflow.edit_guard import guard_edit
     from servicekit.runtime.workflow.cli import workflow_group
     from servicekit.runtime.workflow.delivery import register_delivery
+    from servicekit.runtime.workflow.edit_guard import guard_edit
 
     get_registry(app).add_validator("workflow", check_workflows)
     app.cli.add_command(workflow_group)

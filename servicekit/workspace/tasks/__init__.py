@@ -8,9 +8,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the task pages and the workflow API blueprints."""
-    from servicekit.workspace.tasks import api, views
-
     from servicekit.platform.web import add_nav_link
+    from servicekit.workspace.tasks import api, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

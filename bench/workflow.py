@@ -462,20 +462,32 @@ class HandWriter:
         self.session.flush()
 
 
-def hand_order(bench: Bench) -> int:
-    """The hand-written state machine: the transition table decides, the writer writes."""
-    record_id = bench.create(start=False)
+def _begin(bench: Bench, record_id: int) -> None:
+    """Start a work order's instance and open its first task, as both baselines do."""
     with bench.db.transaction() as session:
         writer = HandWriter(bench, session, record_id, "agent1")
         instance = writer.start()
         writer.moved("begin", "start", "accept")
         writer.open(instance, "accept")
+
+
+def _writer(
+    bench: Bench, session: Session, record_id: int, login: str | None, engineer: str | None
+) -> tuple[HandWriter, str | None]:
+    """The writer acting for ``login`` (or the assigned engineer), and that engineer."""
+    if login is None:
+        engineer = engineer or _assignee_login(bench, session, record_id)
+    return HandWriter(bench, session, record_id, login or engineer), engineer
+
+
+def hand_order(bench: Bench) -> int:
+    """The hand-written state machine: the transition table decides, the writer writes."""
+    record_id = bench.create(start=False)
+    _begin(bench, record_id)
     engineer = None
     for action, login, values in STEPS:
         with bench.db.transaction() as session:
-            if login is None:
-                engineer = engineer or _assignee_login(bench, session, record_id)
-            writer = HandWriter(bench, session, record_id, login or engineer)
+            writer, engineer = _writer(bench, session, record_id, login, engineer)
             instance = writer.instance()
             node = writer.take(instance, action, dict(values))
             target = TRANSITIONS[(node, action)]
@@ -502,17 +514,11 @@ def spiff_order(bench: Bench, spec: Any) -> int:
     record_id = bench.create(start=False)
     process = BpmnWorkflow(spec)
     process.do_engine_steps()
-    with bench.db.transaction() as session:
-        writer = HandWriter(bench, session, record_id, "agent1")
-        instance = writer.start()
-        writer.moved("begin", "start", "accept")
-        writer.open(instance, "accept")
+    _begin(bench, record_id)
     engineer = None
     for action, login, values in STEPS:
         with bench.db.transaction() as session:
-            if login is None:
-                engineer = engineer or _assignee_login(bench, session, record_id)
-            writer = HandWriter(bench, session, record_id, login or engineer)
+            writer, engineer = _writer(bench, session, record_id, login, engineer)
             instance = writer.instance()
             node = writer.take(instance, action, dict(values))
             [task] = process.get_tasks(state=TaskState.READY, manual=True)

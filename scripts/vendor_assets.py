@@ -23,9 +23,24 @@ FILES: tuple[tuple[str, str], ...] = (
     ("sortablejs/Sortable.min.js", "sortablejs/Sortable.min.js"),
     ("signature_pad/dist/signature_pad.umd.min.js", "signature_pad/signature_pad.umd.min.js"),
     ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
+    ("cytoscape/dist/cytoscape.min.js", "cytoscape/cytoscape.min.js"),
+    ("cytoscape-dagre/dist/cytoscape-dagre.min.js", "cytoscape-dagre/cytoscape-dagre.min.js"),
+    ("lodash/lodash.min.js", "lodash/lodash.min.js"),
+    (
+        "cytoscape-edgehandles/cytoscape-edgehandles.js",
+        "cytoscape-edgehandles/cytoscape-edgehandles.js",
+    ),
+    ("gridstack/dist/gridstack-all.js", "gridstack/gridstack-all.js"),
+    ("gridstack/dist/gridstack.min.css", "gridstack/gridstack.min.css"),
     ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"),
-    ("bootstrap-icons/font/fonts/bootstrap-icons.woff2", "bootstrap-icons/fonts/bootstrap-icons.woff2"),
-    ("bootstrap-icons/font/fonts/bootstrap-icons.woff", "bootstrap-icons/fonts/bootstrap-icons.woff"),
+    (
+        "bootstrap-icons/font/fonts/bootstrap-icons.woff2",
+        "bootstrap-icons/fonts/bootstrap-icons.woff2",
+    ),
+    (
+        "bootstrap-icons/font/fonts/bootstrap-icons.woff",
+        "bootstrap-icons/fonts/bootstrap-icons.woff",
+    ),
 )
 
 

@@ -98,13 +98,67 @@ PAGE_SCRIPTS: dict[str, Asset] = {
         "sha384-C2iskrW/uPW46KzOjrvJIQo4YkV8lkD+QS0CrDN18IIPIpT/g2USu8bTP3nvmIAD",
         loaded_check="window.echarts",
     ),
+    # Workflow designer: the graph canvas, its auto-layout and edge drawing by dragging.
+    "cytoscape": Asset(
+        "cytoscape",
+        "3.34.4",
+        "dist/cytoscape.min.js",
+        "vendor/cytoscape/cytoscape.min.js",
+        "sha384-lyd1lDWZ623YSUJ/wMQH50y+T81dWKJk7ZoFdYWXQS83b0+QpW0pgdfXEnQnXL/X",
+        loaded_check="window.cytoscape",
+    ),
+    "cytoscape-dagre": Asset(
+        "cytoscape-dagre",
+        "4.0.1",
+        "dist/cytoscape-dagre.min.js",
+        "vendor/cytoscape-dagre/cytoscape-dagre.min.js",
+        "sha384-CIu9EFddQ0GplFvevqHZ1sIPo1IRXFvxHd0A6jaJ3m052fy+mDfer/ItnvIS5uY3",
+        loaded_check="window.cytoscapeDagre",
+    ),
+    # cytoscape-edgehandles expects lodash's memoize and throttle on window._.
+    "lodash": Asset(
+        "lodash",
+        "4.17.21",
+        "lodash.min.js",
+        "vendor/lodash/lodash.min.js",
+        "sha384-H6KKS1H1WwuERMSm+54dYLzjg0fKqRK5ZRyASdbrI/lwrCc6bXEmtGYr5SwvP1pZ",
+        loaded_check="window._",
+    ),
+    "cytoscape-edgehandles": Asset(
+        "cytoscape-edgehandles",
+        "4.0.1",
+        "cytoscape-edgehandles.js",
+        "vendor/cytoscape-edgehandles/cytoscape-edgehandles.js",
+        "sha384-ngG8OYN6HHni2WlvaOkG+9oyrGHFKl2YdsFeq+2tCR9kPeq+tk9poeIHr/Gi5LW9",
+        loaded_check="window.cytoscapeEdgehandles",
+    ),
+    # Dashboard designer: the drag-and-drop, resizable widget grid.
+    "gridstack": Asset(
+        "gridstack",
+        "14.1.0",
+        "dist/gridstack-all.js",
+        "vendor/gridstack/gridstack-all.js",
+        "sha384-XjIu7nbLoW7ND/uRsNDEoENrarLVOT/pq1TIwCGod1uqHV9MZTEp28RZo0nIez+l",
+        loaded_check="window.GridStack",
+    ),
+}
+
+# Stylesheets that only some pages load, alongside their PAGE_SCRIPTS entry.
+PAGE_STYLESHEETS: dict[str, Asset] = {
+    "gridstack": Asset(
+        "gridstack",
+        "14.1.0",
+        "dist/gridstack.min.css",
+        "vendor/gridstack/gridstack.min.css",
+        "sha384-XCzaytXkt/Mt4Vx1txhYI7wJGYtKckKTERRsWTwoAjEbMHnPP/hGxaIbv24wfHYD",
+    ),
 }
 
 
-def stylesheet_tags(local_only: bool) -> Markup:
+def stylesheet_tags(local_only: bool, assets: tuple[Asset, ...] = STYLESHEETS) -> Markup:
     """``<link>`` tags; a CDN stylesheet that fails to load swaps itself for the local copy."""
     tags = []
-    for asset in STYLESHEETS:
+    for asset in assets:
         local = url_for("static", filename=asset.local_path)
         if local_only:
             tags.append(Markup('<link rel="stylesheet" href="{}">').format(local))
@@ -142,10 +196,14 @@ def script_tags(local_only: bool, assets: tuple[Asset, ...] = SCRIPTS) -> Markup
 
 
 def init_assets(app: Flask) -> None:
-    """Expose ``asset_stylesheets()``, ``asset_scripts()`` and ``asset_page_script(name)``."""
+    """Expose ``asset_stylesheets()``, ``asset_scripts()``, ``asset_page_script(name)`` and
+    ``asset_page_stylesheet(name)``."""
     local_only = app.config.get("SERVICEKIT_ASSETS") == "local"
     app.jinja_env.globals["asset_stylesheets"] = lambda: stylesheet_tags(local_only)
     app.jinja_env.globals["asset_scripts"] = lambda: script_tags(local_only)
     app.jinja_env.globals["asset_page_script"] = lambda name: script_tags(
         local_only, (PAGE_SCRIPTS[name],)
+    )
+    app.jinja_env.globals["asset_page_stylesheet"] = lambda name: stylesheet_tags(
+        local_only, (PAGE_STYLESHEETS[name],)
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.platform.web.assets import SCRIPTS, STYLESHEETS
+from servicekit.platform.web.assets import PAGE_SCRIPTS, PAGE_STYLESHEETS, SCRIPTS, STYLESHEETS
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -20,7 +20,12 @@ def _sri(path: Path) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
 
 
-@pytest.mark.parametrize("asset", STYLESHEETS + SCRIPTS, ids=lambda asset: asset.local_path)
+EVERY_ASSET = (
+    STYLESHEETS + SCRIPTS + tuple(PAGE_SCRIPTS.values()) + tuple(PAGE_STYLESHEETS.values())
+)
+
+
+@pytest.mark.parametrize("asset", EVERY_ASSET, ids=lambda asset: asset.local_path)
 def test_integrity_hashes_match_the_installed_files(asset) -> None:
     package_file = NODE_MODULES / asset.package / asset.npm_path
     if not package_file.exists() or not (STATIC / asset.local_path).exists():
@@ -36,7 +41,7 @@ def test_package_json_pins_the_versions_the_cdn_urls_use() -> None:
     import json
 
     dependencies = json.loads((ROOT / "package.json").read_text())["dependencies"]
-    for asset in STYLESHEETS + SCRIPTS:
+    for asset in EVERY_ASSET:
         assert dependencies[asset.package] == asset.version
     assert dependencies["htmx.org"].startswith("2.0.")
 

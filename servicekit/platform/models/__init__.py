@@ -18,6 +18,7 @@ from servicekit.platform.models.apps import InstalledApp, MetadataDocument
 from servicekit.platform.models.events import Event, Sequence
 from servicekit.platform.models.notifications import Notification
 from servicekit.platform.models.records import ApiToken, Attachment, Comment, ImportJob, SavedView
+from servicekit.platform.models.sla import SlaFiring, SlaTimer, SlaTimerEvent
 from servicekit.platform.models.workflow import (
     AssignmentDecision,
     OutboxMessage,
@@ -37,6 +38,9 @@ __all__ = [
     "Comment",
     "ImportJob",
     "SavedView",
+    "SlaFiring",
+    "SlaTimer",
+    "SlaTimerEvent",
     "AppRoleGrant",
     "Event",
     "InstalledApp",

@@ -1,4 +1,8 @@
-"""The form designer: palette, canvas and properties panel, rule editor and live preview."""
+"""The form designer: palette, canvas and properties panel, rule editor and live preview.
+
+Also serves the rule-check API (``/designer/api/apps/<app>/rules/check``) that every
+designer's rule editor calls.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing registered yet."""
+    """Register the ``designer_forms`` blueprint, guarded by the builder check."""
+    from servicekit.designer.forms import views_rules  # noqa: F401 - routes
+    from servicekit.designer.forms.blueprint import bp
+
+    app.register_blueprint(bp)
+
+
+__all__ = ["init_app"]

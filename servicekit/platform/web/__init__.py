@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,19 +33,30 @@ def _serve_platform_static(app: Flask) -> None:
         )
 
 
-def add_nav_link(app: Flask, endpoint: str, label: str, icon: str) -> None:
+def add_nav_link(
+    app: Flask,
+    endpoint: str,
+    label: str,
+    icon: str,
+    visible: Callable[[Any], bool] | None = None,
+) -> None:
     """Show a top-level link in the navbar for signed-in users (e.g. the task inbox).
 
     ``label`` is an English UI string that the registering package translates in its own
-    catalog; the shell never needs to know the packages that add links.
+    catalog; the shell never needs to know the packages that add links. ``visible(user)``
+    limits the link to some users (the designer to builders); the view must still check.
     """
     app.extensions.setdefault("servicekit.nav_links", []).append(
-        {"endpoint": endpoint, "label": label, "icon": icon}
+        {"endpoint": endpoint, "label": label, "icon": icon, "visible": visible}
     )
 
 
+def _nav_links_for(user: Any) -> list[dict[str, Any]]:
+    links = current_app.extensions.get("servicekit.nav_links", [])
+    return [link for link in links if link["visible"] is None or link["visible"](user)]
+
+
 def _shell_context() -> dict[str, Any]:
-    from flask import current_app
     from flask_login import current_user
 
     from servicekit.platform.db import get_session
@@ -56,7 +68,7 @@ def _shell_context() -> dict[str, Any]:
     try:
         return {
             "nav_apps": installed_apps(get_session(), current_locale()),
-            "nav_links": current_app.extensions.get("servicekit.nav_links", []),
+            "nav_links": _nav_links_for(current_user),
             "unread_notifications": unread_for_request(),
         }
     except SQLAlchemyError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from servicekit.runtime.reports import first_time_fix
 from servicekit.runtime.reports.fields import GROUPABLE, FieldPath, PathError, resolve
 from servicekit.runtime.reports.kpis import KPIS, kpi_params
 from servicekit.runtime.reports.model import BUCKETS, ReportDef
@@ -169,6 +170,13 @@ def _kpi(measure: Any, form: str, forms: Forms, here: str, hidden: frozenset[str
                     f"'{closed}' is {found.value_type}; closed_field must say when a record "
                     "closed (a date or datetime field).",
                 )
+    if kpi.name == "first_time_fix_rate":
+        yield from first_time_fix.problems(
+            params,
+            lambda text: _path(text, form, forms, "", hidden),
+            lambda text, where: _rule(text, form, forms, where),
+            here,
+        )
     if kpi.name == "spare_part_cost":
         sub = next((f for f in forms[form] if f.get("key") == params["subform"]), None)
         if sub is None or sub.get("type") != "subform":

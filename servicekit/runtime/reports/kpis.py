@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from servicekit.runtime.reports import first_time_fix
+
 if TYPE_CHECKING:
     from servicekit.runtime.reports.compile import SqlBuilder
     from servicekit.runtime.reports.model import Measure
@@ -79,6 +81,12 @@ def _part_cost(b: SqlBuilder, m: Measure, cond: Any) -> Any:
     return b.div(total, b.count(cond))
 
 
+def _first_time_fix(b: SqlBuilder, m: Measure, cond: Any) -> Any:
+    params = _params(KPIS["first_time_fix_rate"], m)
+    where = f"$.measures[{b.report.measures.index(m)}]"
+    return first_time_fix.first_time_fix_rate(b, params, cond, where)
+
+
 KPIS: dict[str, Kpi] = {
     "work_orders": Kpi("work_orders", {}, (), _work_orders, decimal=False),
     "work_orders_per_engineer": Kpi(
@@ -111,6 +119,13 @@ KPIS: dict[str, Kpi] = {
         {"subform": "parts", "quantity": "qty", "price": "unit_price"},
         (),
         _part_cost,
+    ),
+    "first_time_fix_rate": Kpi(
+        "first_time_fix_rate",
+        first_time_fix.DEFAULTS,
+        (),
+        _first_time_fix,
+        drill=lambda p: str(p["resolved_if"]),
     ),
 }
 

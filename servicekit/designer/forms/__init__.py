@@ -11,7 +11,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the ``designer_forms`` blueprint, guarded by the builder check."""
-    from servicekit.designer.forms import views_rules  # noqa: F401 - routes
+    from servicekit.designer.forms import (  # noqa: F401 - modules register routes
+        views_designer,
+        views_preview,
+        views_rules,
+    )
     from servicekit.designer.forms.blueprint import bp
 
     app.register_blueprint(bp)

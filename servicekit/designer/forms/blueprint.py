@@ -1,12 +1,14 @@
-"""The ``designer_forms`` blueprint: the form designer page, its preview and the rule-check API."""
+"""The ``designer_forms`` blueprint: the form designer page, its preview and the rule-check API.
+
+Only builders and admins reach it: the shell refuses every ``designer*`` blueprint to anyone
+else (``servicekit/designer/shell/access.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Blueprint
-
-from servicekit.designer.forms.access import require_builder
 
 _HERE = Path(__file__).resolve().parent
 
@@ -18,5 +20,3 @@ bp = Blueprint(
     static_folder=str(_HERE / "static"),
     static_url_path="/forms-static",
 )
-# Every page and API route of the form designer is for builders and admins only.
-bp.before_request(require_builder)

@@ -166,11 +166,29 @@ def _measure(item: dict[str, Any]) -> Measure:
 
 @dataclass(frozen=True)
 class Widget:
-    """One dashboard cell: a report, its width in twelfths and an optional title."""
+    """One dashboard cell: a report, its width in twelfths, an optional title and, when the
+    dashboard designer arranged it, its place (column ``x``, row ``y``) and height in rows."""
 
     report: str
     width: int = 6
     title: Any = None
+    x: int | None = None
+    y: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> Widget:
+        width = min(max(int(item.get("width") or 6), 1), 12)
+        x = item.get("x")
+        return cls(
+            report=item["report"],
+            width=width,
+            title=item.get("title"),
+            # A widget never sticks out of the twelve columns.
+            x=None if x is None else min(max(int(x), 0), 12 - width),
+            y=None if item.get("y") is None else max(int(item["y"]), 0),
+            height=None if item.get("height") is None else max(int(item["height"]), 1),
+        )
 
 
 @dataclass(frozen=True)
@@ -193,10 +211,20 @@ class DashboardDef:
         return cls(
             key=body["key"],
             label=body.get("label"),
-            widgets=tuple(
-                Widget(item["report"], int(item.get("width") or 6), item.get("title"))
-                for item in body.get("widgets") or ()
-            ),
+            widgets=_reading_order(Widget.from_dict(item) for item in body.get("widgets") or ()),
             date_range=filters.get("date_range") or "all",
             selects=tuple(filters.get("selects") or ()),
         )
+
+    @property
+    def arranged(self) -> bool:
+        """Whether every widget has a place on the grid (else they flow in reading order)."""
+        return bool(self.widgets) and all(w.x is not None and w.y is not None for w in self.widgets)
+
+
+def _reading_order(widgets: Any) -> tuple[Widget, ...]:
+    """Placed widgets top to bottom, then left to right (how a phone stacks them)."""
+    items = list(widgets)
+    if items and all(w.x is not None and w.y is not None for w in items):
+        items.sort(key=lambda w: (w.y, w.x))
+    return tuple(items)

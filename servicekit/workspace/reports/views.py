@@ -284,6 +284,10 @@ def dashboard_page(app_key: str, dashboard_key: str) -> BaseResponse:
             "key": report.key,
             "title": _label(widget.title, scope.locale) or report.label_for(scope.locale),
             "width": widget.width,
+            # Where the dashboard designer placed it (used from tablet width up).
+            "x": widget.x or 0,
+            "y": widget.y or 0,
+            "height": widget.height or (2 if report.chart == "kpi" else 4),
             "chart": report.chart,
             "data_url": url_for(
                 "reports.report_data", app_key=scope.app_key, report_key=report.key, **query
@@ -306,6 +310,7 @@ def dashboard_page(app_key: str, dashboard_key: str) -> BaseResponse:
         state=state,
         selects=selects,
         cards=cards,
+        arranged=dashboard.arranged,
         empty=_("No widget of this dashboard is open to you."),
     )
 

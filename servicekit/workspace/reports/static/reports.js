@@ -114,6 +114,41 @@
     return String(Math.round(sum * 1000000) / 1000000);
   }
 
+  // Draw ``data`` (the shape of a report's data endpoint) into ``element``.
+  function render(element, data) {
+    var kind = element.dataset.chart;
+    element.classList.remove("text-danger");
+    if (kind === "kpi") { kpi(element, data); element.dataset.ready = "1"; return; }
+    var built = kind === "pie" || kind === "funnel" ? slices(data, kind) : kind === "gauge" ? gauge(data) : axes(data, kind);
+    var chart = window.echarts.getInstanceByDom(element);
+    if (!chart) {
+      element.textContent = "";  // an earlier failure's message
+      if (element.dataset.height) element.style.height = element.dataset.height;
+      chart = window.echarts.init(element);
+    }
+    element.dataset.settled = "0";
+    chart.off("finished");
+    // "finished" fires once animations are over: the chart is where a click would land.
+    chart.on("finished", function () { element.dataset.settled = "1"; });
+    chart.setOption(built.option, true);
+    chart.off("click");
+    chart.on("click", function (params) {
+      var target = built.clicks[params.seriesIndex + ":" + params.dataIndex];
+      if (target) window.location.href = target;
+    });
+    element.dataset.total = total(data);
+    element.dataset.ready = "1";
+  }
+
+  // A refused or broken report says so in place of its chart.
+  function fail(element, message) {
+    var chart = window.echarts && window.echarts.getInstanceByDom(element);
+    if (chart) chart.dispose();
+    element.textContent = message;
+    element.classList.add("text-danger");
+    element.style.height = "auto";
+  }
+
   function draw(element) {
     var url = element.dataset.chartUrl;
     if (element.dataset.drawn === url) return;
@@ -123,35 +158,16 @@
         if (!response.ok) throw new Error(response.status + " " + response.statusText);
         return response.json();
       })
-      .then(function (data) {
-        var kind = element.dataset.chart;
-        if (kind === "kpi") { kpi(element, data); element.dataset.ready = "1"; return; }
-        var built = kind === "pie" || kind === "funnel" ? slices(data, kind) : kind === "gauge" ? gauge(data) : axes(data, kind);
-        var chart = window.echarts.getInstanceByDom(element) || window.echarts.init(element);
-        element.dataset.settled = "0";
-        chart.off("finished");
-        // "finished" fires once animations are over: the chart is where a click would land.
-        chart.on("finished", function () { element.dataset.settled = "1"; });
-        chart.setOption(built.option, true);
-        chart.off("click");
-        chart.on("click", function (params) {
-          var target = built.clicks[params.seriesIndex + ":" + params.dataIndex];
-          if (target) window.location.href = target;
-        });
-        element.dataset.total = total(data);
-        element.dataset.ready = "1";
-      })
-      .catch(function (error) {
-        // A refused or broken report says so in place of its chart.
-        element.textContent = error.message;
-        element.classList.add("text-danger");
-        element.style.height = "auto";
-      });
+      .then(function (data) { render(element, data); })
+      .catch(function (error) { fail(element, error.message); });
   }
 
   function drawAll() {
     document.querySelectorAll("[data-chart-url]").forEach(draw);
   }
+
+  // The designers draw previews with the same code.
+  window.skCharts = {render: render, draw: draw, fail: fail};
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll);
   else drawAll();

@@ -53,7 +53,10 @@ def input_text(item: FieldDef, value: Any, tz: ZoneInfo) -> Any:
         return [] if item.value_type == "multi_select" else ""
     kind = item.value_type
     if kind == "datetime" and isinstance(value, datetime):
-        return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+        # Seconds only when there are some (the API and imports may store them), so that
+        # saving the form again keeps them.
+        shape = "%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M"
+        return value.astimezone(tz).strftime(shape)
     if kind == "duration" and isinstance(value, timedelta):
         return duration_text(value)
     if kind == "multi_select":
@@ -91,7 +94,9 @@ def _read_one(item: FieldDef, data: MultiDict, name: str) -> Any:
         return [part[:200] for part in data.getlist(name)][:100]
     if kind == "location":
         return {k: (data.get(f"{name}-{k}") or "")[:200] for k in ("lat", "lng", "address")}
-    return data.get(name, "")
+    # Browsers send every line break of a textarea as CRLF; the value keeps plain new lines,
+    # as the API, imports and exports do.
+    return data.get(name, "").replace("\r\n", "\n")
 
 
 def _coerce(item: FieldDef, raw: Any, tz: ZoneInfo) -> Any:

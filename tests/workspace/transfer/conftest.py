@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +58,38 @@ def records(app, form: str) -> list[Any]:  # type: ignore[no-untyped-def]
             select(table.c.id).where(table.c.deleted.is_(False)).order_by(table.c.id)
         ).all()
         return [runtime.store.get(session, record_id) for record_id in ids]
+
+
+def full_values(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A value of every field type of the demo ``asset`` form, with awkward cases in each:
+    a leading ``=`` or ``-``, quotes, separators, new lines, seconds, a big exact decimal.
+
+    Round-trip tests (CSV, XLSX, the HTML form) start from these values.
+    """
+    moment = datetime(2026, 3, 1, 0, 30, 15, tzinfo=UTC)
+    return {
+        "title": "=1+1 公式不会执行",
+        "notes": '多行文本\n第二行, with "quotes"; 和分号',
+        "body": "<p>富文本 <b>粗体</b></p>",
+        "quantity": 42,
+        "price": Decimal("1234567.80"),
+        "active": False,
+        "bought_on": date(2026, 1, 31),
+        "checked_at": moment,
+        "effort": timedelta(days=1, hours=1, minutes=30),
+        "state": "used",
+        "tags": ["red", "green"],
+        "owner": ensure_user(app, "owner1"),
+        "site": [record.id for record in records(app, "site")][1],
+        "files": [{"id": 7, "name": "发票.pdf", "size": 3, "content_type": "application/pdf"}],
+        "place": {"lat": "31.2304", "lng": "121.4737", "address": "上海市黄浦区"},
+        "code": "AUTO-0001",
+        "secret": "只给管理员",
+        "lines": [
+            {"item": "螺丝", "qty": 3, "amount": Decimal("0.10"), "when": moment},
+            {"item": "-负号开头", "qty": 1, "amount": Decimal("99999.99"), "when": None},
+        ],
+    }
 
 
 def count(app, form: str) -> int:  # type: ignore[no-untyped-def]

@@ -5,53 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.workspace.transfer.conftest import APP, count, create, import_file, records
+from tests.workspace.transfer.conftest import (
+    APP,
+    count,
+    create,
+    full_values,
+    import_file,
+    records,
+)
 
 NOT_IMPORTED = ("photo", "files", "sign")
-
-
-def _site_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
-    return [record.id for record in records(app, "site")]
-
-
-def _owner_id(app) -> int:  # type: ignore[no-untyped-def]
-    from tests.conftest import ensure_user
-
-    return ensure_user(app, "owner1")
-
-
-def _full_values(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    moment = datetime(2026, 3, 1, 0, 30, 15, tzinfo=UTC)
-    return {
-        "title": "=1+1 公式不会执行",
-        "notes": '多行文本\n第二行, with "quotes"; 和分号',
-        "body": "<p>富文本 <b>粗体</b></p>",
-        "quantity": 42,
-        "price": Decimal("1234567.80"),
-        "active": False,
-        "bought_on": date(2026, 1, 31),
-        "checked_at": moment,
-        "effort": timedelta(days=1, hours=1, minutes=30),
-        "state": "used",
-        "tags": ["red", "green"],
-        "owner": _owner_id(app),
-        "site": _site_ids(app)[1],
-        "files": [{"id": 7, "name": "发票.pdf", "size": 3, "content_type": "application/pdf"}],
-        "place": {"lat": "31.2304", "lng": "121.4737", "address": "上海市黄浦区"},
-        "code": "AUTO-0001",
-        "secret": "只给管理员",
-        "lines": [
-            {"item": "螺丝", "qty": 3, "amount": Decimal("0.10"), "when": moment},
-            {"item": "-负号开头", "qty": 1, "amount": Decimal("99999.99"), "when": None},
-        ],
-    }
 
 
 def _comparable(record: Any) -> dict[str, Any]:
@@ -62,7 +30,7 @@ def _comparable(record: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def originals(demo):  # type: ignore[no-untyped-def]
-    create(demo, "asset", _full_values(demo))
+    create(demo, "asset", full_values(demo))
     create(demo, "asset", {"title": "'@引号开头只有标题", "active": True})
     return [_comparable(r) for r in records(demo, "asset")]
 

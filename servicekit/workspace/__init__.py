@@ -20,7 +20,7 @@ def get_file_store(app: Flask) -> FileStore:
 
 def init_app(app: Flask) -> None:
     """Register the workspace blueprints (records, API, transfer)."""
-    from servicekit.workspace import api, calendars, records, reports, tasks, transfer
+    from servicekit.workspace import api, calendars, records, reports, sla, tasks, transfer
 
     app.extensions["servicekit.files"] = FileStore(Path(app.instance_path) / "files")
     records.init_app(app)
@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
     reports.init_app(app)
     calendars.init_app(app)
     tasks.init_app(app)
+    sla.init_app(app)

@@ -1,0 +1,19 @@
+"""Workspace: the SLA policy pages (an app's policies in order, one policy's form) and the
+SLA parts of other pages (the timers panel on work orders, due-soonest lists)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the SLA policy pages at ``/sla``."""
+    from servicekit.platform.web import add_nav_link
+    from servicekit.workspace.sla import views
+
+    app.register_blueprint(views.bp)
+    # "SLA policies" is translated in this package's catalog.
+    add_nav_link(app, "sla.index", "SLA policies", "stopwatch")
+
+
+__all__ = ["init_app"]

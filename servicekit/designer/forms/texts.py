@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from servicekit.designer.forms.palette import PALETTE
@@ -12,15 +13,23 @@ from servicekit.designer.forms.palette import PALETTE
 
 def designer_texts() -> dict[str, Any]:
     """Every string the designer scripts need, in the request's language."""
+    # New fields get labels in both languages, whatever the builder's own language is.
+    with force_locale("en"):
+        english = {item.type: str(item.name) for item in PALETTE}
+    with force_locale("zh_CN"):
+        chinese = {item.type: str(item.name) for item in PALETTE}
     return {
         "types": {item.type: str(item.name) for item in PALETTE},
-        "newField": _("New %(type)s", type="{type}"),
+        "typesEn": english,
+        "typesZh": chinese,
+        "newFieldZh": "新{type}",
         "newFieldEn": "New {type}",
-        "section": _("Section %(n)s", n="{n}"),
+        "sectionZh": "分组 {n}",
         "sectionEn": "Section {n}",
-        "tab": _("Tab %(n)s", n="{n}"),
+        "tabZh": "标签页 {n}",
         "tabEn": "Tab {n}",
-        "copy": _("%(label)s (copy)", label="{label}"),
+        "copyZh": "{label}（副本）",
+        "copyEn": "{label} (copy)",
         "dropHere": _("Drop a field here"),
         "dropRow": _("Drop here for a new row"),
         "dropColumns": _("Drop columns here"),

@@ -48,6 +48,8 @@ export class FormModel {
   // A body the canvas can draw: a layout that lists every top-level field exactly once.
   normalized(raw) {
     const body = clone(raw && typeof raw === "object" ? raw : {});
+    // A new form starts with its key as its name, so it is valid from the first field on.
+    if (!body.label && body.key) body.label = { zh: body.key, en: body.key };
     if (!Array.isArray(body.fields)) body.fields = [];
     body.fields = body.fields.filter((f) => f && typeof f === "object" && f.key);
     let layout = body.layout;
@@ -119,12 +121,17 @@ export class FormModel {
   }
 
   // --- changing ---------------------------------------------------------------------
-  change(fn, { silent = false } = {}) {
+  change(fn, { silent = false, coalesce = null } = {}) {
     const before = JSON.stringify(this.body);
     const result = fn(this.body);
     this.cleanRows();
     if (JSON.stringify(this.body) === before) return result;
-    this.undoStack.push(before);
+    // Typing into one input is one step to undo, not one step per keystroke.
+    const now = Date.now();
+    const same = coalesce && this.lastCoalesce === coalesce && now - this.lastChange < 2000;
+    if (!same) this.undoStack.push(before);
+    this.lastCoalesce = coalesce;
+    this.lastChange = now;
     if (this.undoStack.length > MAX_UNDO) this.undoStack.shift();
     this.emit(silent ? "props" : "all");
     return result;
@@ -152,13 +159,9 @@ export class FormModel {
   }
 
   newField(type, siblings) {
-    const name = (this.texts.types || {})[type] || type;
-    const en = (this.texts.newFieldEn || "New {type}").replace("{type}", type.replace(/_/g, " "));
-    const field = {
-      key: this.uniqueKey(slug(en), siblings),
-      type,
-      label: { zh: (this.texts.newField || "{type}").replace("{type}", name), en },
-    };
+    const zh = (this.texts.newFieldZh || "{type}").replace("{type}", (this.texts.typesZh || {})[type] || type);
+    const en = (this.texts.newFieldEn || "New {type}").replace("{type}", ((this.texts.typesEn || {})[type] || type).toLowerCase());
+    const field = { key: this.uniqueKey(slug(en), siblings), type, label: { zh, en } };
     if (type === "select" || type === "multi_select") {
       field.options = [{ value: "option_1", label: { zh: "选项 1", en: "Option 1" } }];
     } else if (type === "decimal") {
@@ -285,9 +288,8 @@ export class FormModel {
       if (!original) return null;
       const copy = clone(original);
       const label = copy.label && typeof copy.label === "object" ? copy.label : { zh: String(copy.label || "") };
-      const template = this.texts.copy || "{label} (copy)";
       copy.label = Object.fromEntries(
-        Object.entries(label).map(([lang, text]) => [lang, (lang === "en" ? "{label} (copy)" : template).replace("{label}", text)])
+        Object.entries(label).map(([lang, text]) => [lang, (lang === "en" ? this.texts.copyEn : this.texts.copyZh).replace("{label}", text)])
       );
       copy.key = (copy.key + "_copy").slice(0, 30);
       const [place, index] = this.placeOf(key);
@@ -322,7 +324,7 @@ export class FormModel {
       if (!field) return;
       if (value === undefined || value === "" || value === null) delete field[name];
       else field[name] = value;
-    }, { silent: true });
+    }, { silent: true, coalesce: key + "/" + name });
   }
 
   setLabel(key, lang, text) {
@@ -337,7 +339,7 @@ export class FormModel {
         const derived = slug(text);
         if (derived) this.renameIn(key, derived);
       }
-    }, { silent: true });
+    }, { silent: true, coalesce: key + "/label/" + lang });
   }
 
   // Rename a field's key (refused once published); layout and rules follow.
@@ -376,7 +378,7 @@ export class FormModel {
       const section = {
         key: this.uniqueKey("section_" + n, body.fields),
         label: {
-          zh: (this.texts.section || "Section {n}").replace("{n}", n),
+          zh: this.texts.sectionZh.replace("{n}", n),
           en: (this.texts.sectionEn || "Section {n}").replace("{n}", n),
         },
         rows: [],
@@ -390,7 +392,7 @@ export class FormModel {
     return this.change((body) => {
       const layout = body.layout;
       const label = (n) => ({
-        zh: (this.texts.tab || "Tab {n}").replace("{n}", n),
+        zh: this.texts.tabZh.replace("{n}", n),
         en: (this.texts.tabEn || "Tab {n}").replace("{n}", n),
       });
       if (!Array.isArray(layout.tabs)) {
@@ -427,14 +429,14 @@ export class FormModel {
       if (!section) return;
       if (value === undefined || value === "" || value === null) delete section[name];
       else section[name] = value;
-    }, { silent: true });
+    }, { silent: true, coalesce: path + "/" + name });
   }
 
   setFormProp(name, value) {
     return this.change((body) => {
       if (value === undefined || value === "" || value === null) delete body[name];
       else body[name] = value;
-    }, { silent: true });
+    }, { silent: true, coalesce: "form/" + name });
   }
 }
 

@@ -22,10 +22,12 @@ export class Properties {
     this.config = config;
     this.title = title;
     this.path = null;
+    this.generation = 0;
   }
 
   show(path) {
     this.path = path;
+    this.generation += 1; // answers for an earlier panel are dropped
     if (!path) return this.formPanel();
     if (path.startsWith("tab:")) return this.tabPanel(+path.slice(4));
     if (/^(t\d+)?s\d+$/.test(path)) return this.sectionPanel(path);
@@ -60,7 +62,9 @@ export class Properties {
     return el("div", { class: "mb-2" }, el("label", { class: "form-label small mb-1", for: id, text: label }), select);
   }
 
-  rule(label, value, { expect, subform, onChange, name }) {
+  rule(label, value, { expect, subform, onChange, onInput, name }) {
+    const generation = this.generation;
+    const current = () => generation === this.generation;
     const template = document.getElementById("sk-fd-rule-template");
     const node = template.content.firstElementChild.cloneNode(true);
     const id = uid("rule");
@@ -79,7 +83,8 @@ export class Properties {
     // Attach once the node is in the page (the editor measures and paints it).
     queueMicrotask(() => window.SkRuleEditor.attach(node, {
       getFields: () => this.model.body.fields,
-      onChange: (text, result) => onChange(text, result),
+      onInput: (text) => current() && onInput && onInput(text),
+      onChange: (text, result) => current() && onChange && onChange(text, result),
     }));
     return node;
   }
@@ -135,7 +140,7 @@ export class Properties {
       this.choose(this.texts.columns, String(section.columns || 1), [["1", "1"], ["2", "2"], ["3", "3"], ["4", "4"]],
         (v) => this.model.setSectionProp(path, "columns", v === "1" ? undefined : Number(v)), { "data-prop": "columns" }),
       this.check(this.texts.collapsed, section.collapsed, (v) => this.model.setSectionProp(path, "collapsed", v || undefined)),
-      this.rule(this.texts.visibleIf, section.visible_if, { expect: "boolean", name: "visible_if", onChange: (text) => this.model.setSectionProp(path, "visible_if", text.trim() || undefined) }),
+      this.rule(this.texts.visibleIf, section.visible_if, { expect: "boolean", name: "visible_if", onInput: (text) => this.model.setSectionProp(path, "visible_if", text.trim() || undefined) }),
       el("button", { type: "button", class: "btn btn-sm btn-outline-danger", id: "sk-fd-delete-section", text: this.texts.deleteSection, onclick: () => { this.model.removeSection(path); this.onSelectRequest(null); } }));
   }
 
@@ -162,9 +167,9 @@ export class Properties {
       ...this.typeProps(field, set, subform),
       HAS_DEFAULT.has(field.type) ? this.defaultInput(field, set("default")) : null,
       this.helpInputs(field),
-      this.rule(this.texts.visibleIf, field.visible_if, { expect: "boolean", subform, name: "visible_if", onChange: (t) => set("visible_if")(t.trim() || undefined) }),
-      CAN_REQUIRE(field.type) ? this.rule(this.texts.requiredIf, field.required_if, { expect: "boolean", subform, name: "required_if", onChange: (t) => set("required_if")(t.trim() || undefined) }) : null,
-      CAN_REQUIRE(field.type) ? this.rule(this.texts.readonlyIf, field.readonly_if, { expect: "boolean", subform, name: "readonly_if", onChange: (t) => set("readonly_if")(t.trim() || undefined) }) : null,
+      this.rule(this.texts.visibleIf, field.visible_if, { expect: "boolean", subform, name: "visible_if", onInput: (t) => set("visible_if")(t.trim() || undefined) }),
+      CAN_REQUIRE(field.type) ? this.rule(this.texts.requiredIf, field.required_if, { expect: "boolean", subform, name: "required_if", onInput: (t) => set("required_if")(t.trim() || undefined) }) : null,
+      CAN_REQUIRE(field.type) ? this.rule(this.texts.readonlyIf, field.readonly_if, { expect: "boolean", subform, name: "readonly_if", onInput: (t) => set("readonly_if")(t.trim() || undefined) }) : null,
     ];
     this.mount(this.texts.fieldProps + " · " + ((this.texts.types || {})[field.type] || field.type), parts);
   }
@@ -244,8 +249,8 @@ export class Properties {
         RESULT_TYPES.map((r) => [r, (t.resultTypes || {})[r] || r]), (v) => { set("result_type")(v); this.show(this.path); }, { "data-prop": "result_type" });
       parts.push(this.rule(t.formula, field.expr, {
         subform, name: "expr",
+        onInput: (text) => set("expr")(text.trim() || undefined),
         onChange: (text, result) => {
-          set("expr")(text.trim() || undefined);
           // Follow the rule's type unless the builder chose a compatible one.
           const wanted = result && result.ok ? RULE_TYPES[result.type] : null;
           const current = this.model.find(this.path)?.result_type;

@@ -67,14 +67,19 @@ function start(data) {
   });
   props.onSelectRequest = (p) => select(p);
   props.onPathChange = (p) => { canvas.selected = p; canvas.render(); };
+  const showTitle = () => {
+    document.getElementById("sk-fd-form-title").textContent = labelOf(model.body.label, lang()) || config.form;
+  };
   model.onChange((what) => {
     canvas.render();
+    showTitle();
     if (what === "all") props.show(canvas.selected && model.find(canvas.selected) ? canvas.selected : props.path);
     undoButton.disabled = !model.undoStack.length;
     markProblems(draft ? draft.problems : []);
     if (draft) draft.save(model.body).catch(() => {});
   });
   canvas.render();
+  showTitle();
   props.show(null);
   markProblems(data && data.problems);
   root.dataset.ready = "true";
@@ -109,6 +114,7 @@ document.getElementById("sk-fd-toast-undo").addEventListener("click", () => {
   const toast = document.getElementById("sk-fd-toast");
   if (window.bootstrap) window.bootstrap.Toast.getOrCreateInstance(toast).hide();
 });
+document.getElementById("sk-fd-form-title").addEventListener("click", () => select(null));
 document.getElementById("sk-fd-add-section").addEventListener("click", () => model.addSection(canvas.activeTab));
 document.getElementById("sk-fd-add-tab").addEventListener("click", () => {
   const index = model.addTab();

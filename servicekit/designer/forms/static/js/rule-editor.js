@@ -5,6 +5,7 @@
  * Markup comes from the Jinja macro designer/forms/_rule_editor.html. Any designer can
  * use it:   SkRuleEditor.attach(element, {getFields, onChange})   (or attachAll(root)).
  *   getFields()        -> current field list to check against (else the saved form's)
+ *   onInput(text)      -> called on every edit (store the text at once)
  *   onChange(text, r)  -> called after each check with the text and the server's answer
  */
 (function () {
@@ -125,6 +126,7 @@
     }
 
     changed() {
+      if (this.options.onInput) this.options.onInput(this.input.value);
       this.root.dataset.state = "checking";
       this.paint([]); // old marks would sit at the wrong place while the text changes
       clearTimeout(this.timer);

@@ -20,7 +20,11 @@ from servicekit.runtime.reports.errors import ReportError, ReportRefused
 from servicekit.runtime.reports.kpis import KPIS, Kpi, register_kpi
 from servicekit.runtime.reports.model import DashboardDef, Dimension, Measure, ReportDef, Widget
 from servicekit.runtime.reports.results import ReportResult, ResultRow
+from servicekit.runtime.reports.sla_kpis import SLA_KPIS, register_sla_kpis
 from servicekit.runtime.reports.sqlite_functions import install_report_functions, percentile_cont
+
+# Built in like the others; they read the platform's SLA timer rows.
+register_sla_kpis()
 
 
 def init_app(app: Any) -> None:
@@ -59,6 +63,7 @@ def get_report_cache(app: Any) -> ResultCache:
 
 
 __all__ = [
+    "SLA_KPIS",
     "KPIS",
     "Column",
     "CompiledReport",

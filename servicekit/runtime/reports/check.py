@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from servicekit.runtime.reports import first_time_fix
+from servicekit.runtime.reports import first_time_fix, sla_kpis
 from servicekit.runtime.reports.fields import GROUPABLE, FieldPath, PathError, resolve
 from servicekit.runtime.reports.kpis import KPIS, kpi_params
 from servicekit.runtime.reports.model import BUCKETS, ReportDef
@@ -177,6 +177,10 @@ def _kpi(measure: Any, form: str, forms: Forms, here: str, hidden: frozenset[str
             lambda text, where: _rule(text, form, forms, where),
             here,
         )
+    if kpi.name in ("sla_met", "sla_breaches"):
+        problem = sla_kpis.target_problem(params.get("target"))
+        if problem:
+            yield f"{here}.params.target", problem + "."
     if kpi.name == "spare_part_cost":
         sub = next((f for f in forms[form] if f.get("key") == params["subform"]), None)
         if sub is None or sub.get("type") != "subform":

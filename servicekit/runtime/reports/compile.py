@@ -187,6 +187,17 @@ class SqlBuilder:
             self._totals[name] = per_parent
         return func.coalesce(self._totals[name].c.total, zero)
 
+    def join_per_record(self, name: str, query: Select[Any]) -> Any:
+        """Outer-join ``query`` (one row per ``record_id``) to the report's records, once per
+        ``name``; returns its subquery, whose columns are null for records without a row.
+
+        For KPIs computed from platform tables keyed by record (the SLA timers)."""
+        if name not in self._totals:
+            per_record = query.subquery(f"pr{len(self._totals)}")
+            self.from_ = self.from_.outerjoin(per_record, per_record.c.record_id == self.base.c.id)
+            self._totals[name] = per_record
+        return self._totals[name]
+
     def rule(self, text: str, where: str = "$") -> SQL:
         """A rule-language condition as SQL over the report's form."""
         try:

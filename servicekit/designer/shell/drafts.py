@@ -56,7 +56,9 @@ def app_exists(session: Session, app_key: str) -> bool:
         return True
     return bool(
         session.scalar(
-            select(MetadataDocument.id).where(MetadataDocument.app_key == app_key).limit(1)
+            select(MetadataDocument.id)
+            .where(MetadataDocument.app_key == app_key, MetadataDocument.status != "discarded")
+            .limit(1)
         )
     )
 

@@ -1,7 +1,10 @@
-"""The SLA engine: working calendars and business-time arithmetic (timers come with workflows).
+"""The SLA engine: working calendars, business-time arithmetic, timers and escalations.
 
 Others use ``load_calendar`` to find the calendar a clock runs in, and ``due``,
 ``elapsed``, ``due_with_pauses`` and ``due_end_of_day`` to count business time in it.
+Pages read timers with ``timers_for_record``, ``remaining_seconds``, ``classify``,
+``timer_history`` and ``record_sla_columns``; timers themselves are kept current by
+``live`` (in every change's transaction) and escalated by ``sweep``.
 """
 
 from __future__ import annotations
@@ -39,12 +42,25 @@ from servicekit.runtime.sla.store import (
     shared_calendar_keys,
 )
 from servicekit.runtime.sla.validate import check_calendar
+from servicekit.runtime.sla.views import (
+    COLOURS,
+    TimerView,
+    classify,
+    open_timers_query,
+    record_sla_columns,
+    remaining_seconds,
+    timer_history,
+    timers_for_record,
+)
 
 
 def init_app(app: Any) -> None:
     """Register the ``sla`` CLI group and the calendar and SLA policy validators."""
     from servicekit.platform.metadata.problems import Problem
+    from servicekit.runtime.sla import cli_timers  # noqa: F401 - adds sweep and replay
     from servicekit.runtime.sla.cli import sla_group
+    from servicekit.runtime.sla.jobs import register_sweep
+    from servicekit.runtime.sla.live import install_live_updates
 
     def validator(docset: Any) -> list[Problem]:
         return [
@@ -62,12 +78,15 @@ def init_app(app: Any) -> None:
         return [Problem(message, path, docset.file_of("sla", key)) for key, path, message in found]
 
     app.cli.add_command(sla_group)
+    install_live_updates(app)
+    register_sweep(app)
     registry = app.extensions["servicekit.registry"]
     registry.add_validator("calendar", validator)
     registry.add_validator("sla", policy_validator)
 
 
 __all__ = [
+    "COLOURS",
     "CN_MAINLAND",
     "SHARED_APP",
     "WEEKDAYS",
@@ -80,12 +99,14 @@ __all__ = [
     "SlaError",
     "Step",
     "Target",
+    "TimerView",
     "TargetDef",
     "WorkingInterval",
     "builtin_body",
     "builtin_calendar",
     "check_calendar",
     "check_policies",
+    "classify",
     "due",
     "due_end_of_day",
     "due_with_pauses",
@@ -95,10 +116,15 @@ __all__ = [
     "load_calendar",
     "merge_pauses",
     "next_working_instant",
+    "open_timers_query",
     "parse_target",
     "paused_time",
     "publish_shared_calendar",
+    "record_sla_columns",
+    "remaining_seconds",
     "select_policy",
     "shared_calendar_body",
     "shared_calendar_keys",
+    "timer_history",
+    "timers_for_record",
 ]

@@ -21,6 +21,9 @@ DEMO_USERS = (
     ("dispatcher", "调度员 陈静", (), ("dispatcher", "agent")),
     ("engineer1", "工程师 刘洋", (), ("engineer",)),
     ("engineer2", "工程师 赵磊", (), ("engineer",)),
+    ("engineer3", "工程师 王芳", (), ("engineer",)),
+    ("engineer4", "工程师 周杰", (), ("engineer",)),
+    ("engineer5", "工程师 吴婷", (), ("engineer",)),
     ("supervisor", "服务主管 孙丽", (), ("supervisor",)),
 )
 
@@ -42,7 +45,9 @@ def _ensure_demo_users(password: str) -> None:
         create_user,
         get_user_by_login,
         grant_app_role,
+        set_active,
         set_password,
+        update_user,
     )
 
     apps = set(installed_keys_now())
@@ -60,6 +65,10 @@ def _ensure_demo_users(password: str) -> None:
                         now=now(),
                     )
                 else:
+                    if not user.password_hash:
+                        # An account the sample data named (seeded inactive, no password).
+                        update_user(user, display_name=name)
+                        set_active(session, user, True)
                     set_password(session, user, password)
                 if "after_sales" in apps:
                     for role in roles:

@@ -1,7 +1,10 @@
 """Seed records from a package's ``data/<form>.csv``: parsed, checked, then inserted.
 
 Rows are checked completely before anything is written; every bad cell is reported with
-its file, row and column. Lookup cells hold the business number of the target record.
+its file, row and column. Lookup cells hold the business number of the target record; user
+cells hold a login, since user ids differ between installations. A login that no account
+has yet becomes an inactive account without a password (shown by its login), so the seed
+keeps who did what and nobody can sign in as that person until an admin sets a password.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from servicekit.platform.accounts.users import LOGIN_PATTERN, get_user_by_login
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.metadata.problems import Problem
-from servicekit.platform.storage import RecordSource, codecs, next_number, observe_number
+from servicekit.platform.models import User
+from servicekit.platform.storage import RecordSource, codecs, next_number
 from servicekit.platform.storage.messages import FieldValueError
+from servicekit.platform.storage.numbering import observe_numbers
 
 MAX_SEED_ROWS = 50_000
 
@@ -35,6 +41,10 @@ class SeedRow:
 def _convert(item: FieldDef, raw: str, tz: ZoneInfo) -> Any:
     """A cell's value for ``item``'s column; lookups stay business numbers until insert."""
     if item.type == "lookup":
+        return raw or None
+    if item.type == "user":
+        if raw and not LOGIN_PATTERN.fullmatch(raw):
+            raise FieldValueError("enter a login name (2 to 64 letters, digits or _ . @ -)")
         return raw or None
     if item.type in codecs.NOT_IMPORTED:
         raise FieldValueError("fields of type %(type)s are not read from CSV", type=item.type)
@@ -105,10 +115,27 @@ def parse_seed(
     return rows, problems
 
 
-def _id_by_number(session: Session, source: RecordSource, number: Any) -> int | None:
-    return session.execute(
-        select(source.table.c.id).where(source.table.c.number == number)
-    ).scalar()
+def _ids_by_number(session: Session, source: RecordSource, numbers: set[Any]) -> dict[Any, int]:
+    """Record ids by business number for the given numbers (a query per 500 of them)."""
+    found: dict[Any, int] = {}
+    wanted = sorted(n for n in numbers if n is not None)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(source.table.c.number, source.table.c.id).where(
+            source.table.c.number.in_(chunk)
+        )
+        found.update({number: record_id for number, record_id in session.execute(query)})
+    return found
+
+
+def _user_id(session: Session, login: str, now: datetime) -> int:
+    """The id of the account with ``login``, made inactive and without a password if new."""
+    user = get_user_by_login(session, login)
+    if user is None:
+        user = User(login=login, display_name=login, password_hash="", active=False, created_at=now)
+        session.add(user)
+        session.flush()
+    return user.id
 
 
 def insert_seed(
@@ -126,12 +153,34 @@ def insert_seed(
     numbering = form.numbering if form else None
     sequence = f"{source.app_key}.{form.key}" if form else ""
     positions: dict[int, int] = {}
+    users = [f.key for f in source.fields if f.stored and f.type == "user"]
+    user_ids: dict[str, int] = {}
+    # Every lookup and parent number is resolved up front, one query per target form.
+    ids = {
+        key: _ids_by_number(session, source.catalog[target], {r.values.get(key) for r in rows})
+        for key, target in source.lookup_targets.items()
+    }
+    parents = (
+        _ids_by_number(session, source.parent, {r.values.get("parent") for r in rows})
+        if form is None and source.parent is not None
+        else {}
+    )
+    if numbering:
+        given = [r.values["number"] for r in rows if r.values.get("number")]
+        observe_numbers(session, sequence, numbering, given)
+    inserts: list[dict[str, Any]] = []
     for row in rows:
         values = dict(row.values)
+        for key in users:
+            login = values.get(key)
+            if login is not None:
+                if login.lower() not in user_ids:
+                    user_ids[login.lower()] = _user_id(session, login, now)
+                values[key] = user_ids[login.lower()]
         for key, target in source.lookup_targets.items():
             if values.get(key) is None:
                 continue
-            found = _id_by_number(session, source.catalog[target], values[key])
+            found = ids[key].get(values[key])
             if found is None:
                 problems.append(
                     Problem(
@@ -142,8 +191,7 @@ def insert_seed(
                 )
             values[key] = found
         if form is None:
-            assert source.parent is not None
-            parent_id = _id_by_number(session, source.parent, values.pop("parent"))
+            parent_id = parents.get(values.pop("parent"))
             if parent_id is None:
                 problems.append(
                     Problem("parent: no record with this number.", f"line {row.line}", file)
@@ -152,11 +200,11 @@ def insert_seed(
             values.update(parent_id=parent_id, position=positions.get(parent_id, 0))
             positions[parent_id] = values["position"] + 1
         else:
-            if numbering and values.get("number"):
-                observe_number(session, sequence, numbering, values["number"])
-            elif numbering:
+            if numbering and not values.get("number"):
                 values["number"] = next_number(session, sequence, numbering, now.astimezone(tz))
             values.update(created_at=now, updated_at=now, version=1, deleted=False)
-        if not problems:
-            session.execute(source.table.insert().values(**values))
+        inserts.append(values)
+    if inserts and not problems:
+        # One statement for all rows (executemany); rows share the file's columns.
+        session.execute(source.table.insert(), inserts)
     return problems

@@ -8,9 +8,10 @@ and SQLite serialises writers by itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,17 +92,48 @@ def observe_number(session: Session, sequence_name: str, numbering: dict, number
     Later numbers then never collide with it. A number that does not fit the pattern is
     left alone: it cannot collide with generated ones.
     """
-    match = _pattern_regex(numbering["pattern"]).match(number)
-    if match is None:
-        return
-    parts = match.groupdict()
-    year = parts.get("yyyy") or ("20" + parts["yy"] if parts.get("yy") else "")
+    observe_numbers(session, sequence_name, numbering, [number])
+
+
+def observe_numbers(
+    session: Session, sequence_name: str, numbering: dict, numbers: Iterable[str]
+) -> None:
+    """:func:`observe_number` for many numbers, touching each period's counter once."""
+    highest: dict[str, int] = {}
+    regex = _pattern_regex(numbering["pattern"])
     reset = numbering.get("reset", "never")
-    period = {
-        "daily": year + (parts.get("mm") or "") + (parts.get("dd") or ""),
-        "monthly": year + (parts.get("mm") or ""),
-        "yearly": year,
-    }.get(reset, "all")
-    counter = _locked_counter(session, sequence_name, period)
-    counter.value = max(counter.value, int(parts["seq"]))
+    for number in numbers:
+        match = regex.match(number)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        year = parts.get("yyyy") or ("20" + parts["yy"] if parts.get("yy") else "")
+        period = {
+            "daily": year + (parts.get("mm") or "") + (parts.get("dd") or ""),
+            "monthly": year + (parts.get("mm") or ""),
+            "yearly": year,
+        }.get(reset, "all")
+        highest[period] = max(highest.get(period, 0), int(parts["seq"]))
+    if not highest:
+        return
+    # One locked read for the counters that exist and one insert for the rest: seed files
+    # name hundreds of days, and a statement or two per day made installs slow.
+    existing = session.scalars(
+        select(Sequence)
+        .where(Sequence.name == sequence_name, Sequence.period.in_(sorted(highest)))
+        .with_for_update()
+    ).all()
+    for counter in existing:
+        counter.value = max(counter.value, highest[counter.period])
+    missing = sorted(set(highest) - {c.period for c in existing})
+    if missing:
+        rows = [{"name": sequence_name, "period": p, "value": highest[p]} for p in missing]
+        try:
+            with session.begin_nested():
+                session.execute(insert(Sequence), rows)
+        except IntegrityError:
+            # Another transaction created some of them first; take the slow, locked way.
+            for period in missing:
+                counter = _locked_counter(session, sequence_name, period)
+                counter.value = max(counter.value, highest[period])
     session.flush()

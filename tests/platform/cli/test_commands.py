@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "tests" / "platform" / "packages" / "data" / "field_service"
@@ -81,11 +82,23 @@ def test_install_export_uninstall_round(run, tmp_path: Path) -> None:
     assert missing.returncode == 1 and "No app with key 'field_service'" in missing.stderr
 
 
-def test_demo_is_idempotent_and_prints_the_same_logins(run) -> None:
+def test_demo_is_idempotent_and_prints_the_same_logins(run, database_url: str) -> None:
     first = run("demo")
     assert first.returncode == 0, first.stderr
     assert "Installed after_sales" in first.stdout
     assert "dispatcher" in first.stdout and "engineer1" in first.stdout
+    # The engineers the sample work orders name can sign in, under their names.
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            engineers = connection.execute(
+                text("SELECT login, display_name, active FROM users WHERE login LIKE 'engineer%'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert len(engineers) == 5
+    assert all(active and name.startswith("工程师") for _, name, active in engineers)
+    assert "engineer5" in first.stdout
     password = first.stdout.split("password: ")[1].split()[0]
     second = run("demo")
     assert second.returncode == 0, second.stderr

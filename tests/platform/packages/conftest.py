@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,12 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "pkg" / "field_service"
     shutil.copytree(SAMPLE, target)
     return target
+
+
+def seed_rows(package: Path, name: str) -> list[dict[str, str]]:
+    """The rows of a package's ``data/<name>.csv``, so tests count what the files hold."""
+    with (package / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def install(app, path: Path) -> Any:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from sqlalchemy import func, inspect, select
 
 from servicekit.platform.db import get_db
 from servicekit.platform.metadata.store import latest_bodies
+from servicekit.platform.models import User
 from servicekit.platform.packages import PackageError, export_app, plan_uninstall, uninstall_app
 from servicekit.platform.storage import sources_for_app
-from tests.platform.packages.conftest import SAMPLE, SAMPLE_APP, dump_database, install
+from tests.conftest import ensure_user
+from tests.platform.packages.conftest import SAMPLE, SAMPLE_APP, dump_database, install, seed_rows
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +61,55 @@ def test_sample_app_installs_with_tables_and_seed_records(app) -> None:
 
 def test_the_after_sales_sample_app_installs(app) -> None:
     result = install(app, SAMPLE_APP)
-    assert result.app_key == "after_sales" and result.records > 400
+    forms = ("customer", "equipment", "spare_part", "work_order")
+    assert result.app_key == "after_sales"
+    assert result.records == sum(len(seed_rows(SAMPLE_APP, form)) for form in forms)
+    orders = seed_rows(SAMPLE_APP, "work_order")
+    with get_db(app).sessions() as session:
+        sources = sources_for_app("after_sales", latest_bodies(session, "after_sales", "form"))
+        table = sources["work_order"].table
+        parts = sources["work_order"].child("parts").table
+        per_engineer = dict(
+            session.execute(
+                select(User.login, func.count())
+                .join(table, table.c.engineer == User.id)
+                .group_by(User.login)
+            ).all()
+        )
+        assert session.scalar(select(func.count()).select_from(parts)) == len(
+            seed_rows(SAMPLE_APP, "work_order.parts")
+        )
+        engineers = session.scalars(select(User).where(User.login.in_(per_engineer))).all()
+    # Engineers are named by login; the install made them inactive, without a password.
+    expected = Counter(row["engineer"] for row in orders if row["engineer"])
+    assert per_engineer == dict(expected) and len(expected) == 5
+    assert all(not u.active and u.password_hash == "" for u in engineers)
+
+
+def test_seeded_user_cells_name_existing_accounts_and_refuse_bad_logins(
+    app, sample_copy: Path
+) -> None:
+    ensure_user(app, "ann.li")
+    orders = sample_copy / "data" / "work_order.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    header = lines[0] + ",engineer"
+    bad = [header, lines[1] + ",ann li", *(line + "," for line in lines[2:])]
+    orders.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    with pytest.raises(PackageError) as caught:
+        install(app, sample_copy)
+    found = [p for p in caught.value.problems if "login name" in p.message]
+    assert [p.path for p in found] == [f"line 2, column {header.count(',') + 1}"]
+
+    good = [header, lines[1] + ",ANN.LI", *(line + "," for line in lines[2:])]
+    orders.write_text("\n".join(good) + "\n", encoding="utf-8")
+    install(app, sample_copy)
+    with get_db(app).sessions() as session:
+        sources = sources_for_app("field_service", latest_bodies(session, "field_service", "form"))
+        table = sources["work_order"].table
+        engineers = session.scalars(select(table.c.engineer).order_by(table.c.number)).all()
+        ann = session.scalar(select(User.id).where(User.login == "ann.li"))
+    # The login is matched without regard to case; empty cells stay empty.
+    assert engineers[0] == ann and set(engineers[1:]) == {None}
 
 
 def test_installing_twice_is_refused_and_changes_nothing(app) -> None:

@@ -19,6 +19,7 @@ from servicekit.runtime.workflow.dispatch import Decision, decide, great_circle_
 from servicekit.runtime.workflow.engine import (
     MoveResult,
     available_actions,
+    combined_rights,
     field_rights,
     instance_of,
     may_act,
@@ -97,6 +98,7 @@ __all__ = [
     "cancel",
     "check_workflows",
     "claim",
+    "combined_rights",
     "comment",
     "decide",
     "deliver",

@@ -74,11 +74,13 @@ def decide(
     app_key: str,
     scope: str,
     many: bool = False,
+    advance: bool = True,
 ) -> Decision:
     """Apply ``rule`` to a record's (lookup-expanded) ``values``.
 
     ``scope`` names the round-robin cursor (app, workflow, node); ``many`` asks for every
-    remaining candidate (an approval's voters) instead of one pick.
+    remaining candidate (an approval's voters) instead of one pick. ``advance=False`` only
+    reads the round-robin cursor (the designer's simulation must not move it).
     """
     strategy = rule["strategy"]
     pool = _pool_name(rule)
@@ -127,7 +129,7 @@ def decide(
             reason=f"every candidate of {pool} votes",
         )
     if strategy == "round_robin":
-        chosen = _round_robin(session, scope, [c.id for c in candidates])
+        chosen = _round_robin(session, scope, [c.id for c in candidates], advance=advance)
         winner = next(c for c in candidates if c.id == chosen)
     else:
         winner = min(candidates, key=_ORDER[strategy])
@@ -365,15 +367,24 @@ def _reason(winner: Candidate, strategy: str) -> str:
     return f"assigned to {winner.name}: " + ", ".join(parts)
 
 
-def _round_robin(session: Session, scope: str, ids: list[int]) -> int:
-    """The next user after the cursor's last one, taken under a row lock on the cursor."""
+def _round_robin(session: Session, scope: str, ids: list[int], *, advance: bool = True) -> int:
+    """The next user after the cursor's last one, taken under a row lock on the cursor.
+
+    With ``advance=False`` the cursor is only read (never created or moved).
+    """
+    ordered = sorted(ids)
+    if not advance:
+        last = session.scalar(
+            select(RoundRobinCursor.last_user_id).where(RoundRobinCursor.scope == scope)
+        )
+        after = [i for i in ordered if last is None or i > last]
+        return after[0] if after else ordered[0]
     _ensure_cursor(session, scope)
     cursor = session.execute(
         select(RoundRobinCursor.id, RoundRobinCursor.last_user_id)
         .where(RoundRobinCursor.scope == scope)
         .with_for_update()
     ).one()
-    ordered = sorted(ids)
     after = [i for i in ordered if cursor.last_user_id is None or i > cursor.last_user_id]
     chosen = after[0] if after else ordered[0]
     session.execute(

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from servicekit.platform.metadata.forms import FormDef
 from servicekit.platform.models import (
     AssignmentDecision,
     Event,
@@ -181,10 +182,15 @@ def field_rights(workflow: WorkflowRuntime, node_key: str | None, actor: Actor) 
     The node's right and the actor's role right are combined and the stricter wins; with
     no node (the actor has no task here) every field is read-only at most.
     """
-    access = form_access(workflow.form.form, actor)
     node = workflow.definition.nodes.get(node_key or "")
+    return combined_rights(workflow.form.form, node, actor)
+
+
+def combined_rights(form: FormDef, node: NodeDef | None, actor: Actor) -> dict[str, str]:
+    """:func:`field_rights` for a typed form and node (the designer's simulation uses it)."""
+    access = form_access(form, actor)
     rights = {}
-    for item in workflow.form.form.fields:
+    for item in form.fields:
         role_right = access.field_right(item.key)
         node_right = node.field_right(item.key) if node is not None else "readonly"
         rights[item.key] = max(role_right, node_right, key=lambda r: _STRICTNESS[r])

@@ -204,6 +204,17 @@ def test_round_robin_takes_turns(staff: Shop) -> None:
     assert picks == ["eng_a", "eng_b", "eng_c", "eng_a", "eng_b"]
 
 
+def test_round_robin_without_advancing_names_the_next_turn_and_keeps_the_cursor(
+    staff: Shop,
+) -> None:
+    rule = {"strategy": "round_robin", **ENGINEERS}
+    assert name_of(staff, run(staff, rule, advance=False)) == ["eng_a"]
+    assert name_of(staff, run(staff, rule)) == ["eng_a"]
+    assert name_of(staff, run(staff, rule, advance=False)) == ["eng_b"]
+    assert name_of(staff, run(staff, rule, advance=False)) == ["eng_b"]
+    assert name_of(staff, run(staff, rule)) == ["eng_b"]
+
+
 def test_approvals_get_every_candidate(staff: Shop) -> None:
     decision = run(staff, {"strategy": "pool", "role": "supervisor"}, many=True)
     assert name_of(staff, decision) == ["sup1", "sup2"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from servicekit.workspace.records.panels import add_record_panel
+
 
 def init_app(app: Flask) -> None:
     """Register the records blueprint (its routes live in the ``views_*`` modules)."""
@@ -21,4 +23,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.setdefault("label_text", label_text)
 
 
-__all__ = ["init_app"]
+__all__ = ["add_record_panel", "init_app"]

@@ -25,6 +25,7 @@ from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 from servicekit.workspace.records.display import Displayer
 from servicekit.workspace.records.lookups import target_label
+from servicekit.workspace.records.panels import record_panels
 
 MAX_COMMENT = 5000
 MAX_MENTIONS = 20
@@ -134,6 +135,7 @@ def record_page(app_key: str, form_key: str, record_id: int) -> Response:
         and scope.in_scope("delete", record_id),
         is_admin=is_admin,
         shown_by_rules=_shown_by_rules(scope, record),
+        panels=record_panels(current_app, scope, record),
         cell_lookup=lambda parent, child, value: (
             target_label(scope, parent, child, int(value)) if value else ""
         ),

@@ -7,11 +7,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the SLA policy pages at ``/sla``."""
+    """Register the SLA policy pages at ``/sla`` and the timers panel of record pages."""
     from servicekit.platform.web import add_nav_link
+    from servicekit.workspace.records import add_record_panel
     from servicekit.workspace.sla import views
+    from servicekit.workspace.sla.panel import timers_panel
 
     app.register_blueprint(views.bp)
+    add_record_panel(app, timers_panel)
     # "SLA policies" is translated in this package's catalog.
     add_nav_link(app, "sla.index", "SLA policies", "stopwatch")
 

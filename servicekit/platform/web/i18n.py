@@ -5,6 +5,7 @@ The choice is remembered on the user (when signed in) and in the session cookie.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -57,9 +58,16 @@ def current_locale() -> str:
     if locale is None:
         return str(current_app.config["SERVICEKIT_LOCALE"])
     for code in SUPPORTED_LOCALES:
-        if Locale.parse(code) == locale:
+        if _parsed(code) == locale:
             return code
     return "zh_CN" if locale.language == "zh" else "en"
+
+
+@lru_cache(maxsize=8)
+def _parsed(code: str) -> Locale:
+    # Parsing looks through Babel's locale data on disk (about a millisecond), and pages
+    # ask for the locale several times per request.
+    return Locale.parse(code)
 
 
 @bp.post("/language")

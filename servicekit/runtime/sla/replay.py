@@ -76,21 +76,17 @@ def replay_record(
                 Difference(record_id, clock.target, clock.cycle, "row", None, "missing")
             )
             continue
-        expected = clock_columns(clock)
+        history = [
+            (at, kind, detail or {})
+            for at, kind, detail in session.execute(
+                select(SlaTimerEvent.at, SlaTimerEvent.kind, SlaTimerEvent.detail)
+                .where(SlaTimerEvent.timer_id == row.id)
+                .order_by(SlaTimerEvent.position)
+            )
+        ]
         actual = {column: getattr(row, column) for column in DERIVED}
-        settled = _settle(actual, as_of)
-        for column in DERIVED:
-            if actual[column] != expected[column]:
-                differences.append(
-                    Difference(
-                        record_id,
-                        clock.target,
-                        clock.cycle,
-                        column,
-                        actual[column],
-                        expected[column],
-                    )
-                )
+        differences += compare_timer(record_id, actual, history, clock, as_of)
+        expected = clock_columns(clock)
         attention = next_attention(
             clock.policy, _Figures(expected, clock.target), clock.calendar, fired[row.id]
         )
@@ -106,27 +102,38 @@ def replay_record(
                     attention,
                 )
             )
-        history = [
-            (at, kind, detail or {})
-            for at, kind, detail in session.execute(
-                select(SlaTimerEvent.at, SlaTimerEvent.kind, SlaTimerEvent.detail)
-                .where(SlaTimerEvent.timer_id == row.id)
-                .order_by(SlaTimerEvent.position)
-            )
-        ]
-        if settled:
-            history.append((actual["breached_at"], "breached", {}))
-        if history != clock_history(clock):
-            differences.append(
-                Difference(
-                    record_id, clock.target, clock.cycle, "history", history, clock_history(clock)
-                )
-            )
     for (target, cycle), _row in stored.items():
         differences.append(Difference(record_id, target, cycle, "row", "stored", "not replayed"))
     if repair and differences:
         write_timers(session, app_key, form_key, record_id, clocks, now=as_of)
     return differences
+
+
+def compare_timer(
+    record_id: int,
+    stored: dict[str, Any],
+    history: list[tuple[datetime, str, dict[str, Any]]],
+    clock: Any,
+    as_of: datetime,
+) -> list[Difference]:
+    """Differences between one stored timer (its ``DERIVED`` columns and history) and its
+    replayed clock, after granting the stored row the breach the sweep records by ``as_of``."""
+    actual, history = dict(stored), list(history)
+    if _settle(actual, as_of):
+        history.append((actual["breached_at"], "breached", {}))
+    expected = clock_columns(clock)
+    found = [
+        Difference(record_id, clock.target, clock.cycle, column, actual[column], expected[column])
+        for column in DERIVED
+        if actual[column] != expected[column]
+    ]
+    if history != clock_history(clock):
+        found.append(
+            Difference(
+                record_id, clock.target, clock.cycle, "history", history, clock_history(clock)
+            )
+        )
+    return found
 
 
 def records_with_timers(

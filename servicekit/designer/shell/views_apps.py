@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from servicekit.designer.shell import apps, drafts
 from servicekit.designer.shell.blueprint import bp
 from servicekit.designer.shell.export import package_zip
+from servicekit.platform.clock import Clock
 from servicekit.platform.db import get_db, get_session
 from servicekit.platform.metadata.documents import FOLDERS
 from servicekit.platform.models import InstalledApp
+from servicekit.platform.registry import Registry
 from servicekit.platform.web import render
 from servicekit.platform.web.i18n import current_locale
 
@@ -22,10 +25,19 @@ MAX_LABEL = 100
 MAX_ROLES = 100
 
 
-def _clock():  # type: ignore[no-untyped-def]
-    from flask import current_app
+def _clock() -> Clock:
+    return current_app.extensions["servicekit.clock"]  # type: ignore[no-any-return]
 
-    return current_app.extensions["servicekit.clock"]
+
+def _registry() -> Registry:
+    return current_app.extensions["servicekit.registry"]  # type: ignore[no-any-return]
+
+
+def _installed(app_key: str) -> bool:
+    """Whether the app is installed (published at least once), not only a draft."""
+    return (
+        get_session().scalar(select(InstalledApp.id).where(InstalledApp.key == app_key)) is not None
+    )
 
 
 def _app_or_404(app_key: str) -> None:
@@ -132,19 +144,13 @@ def new_app() -> Response:
     return render("designer/shell/new_app.html", values=values, errors=errors, status=status)
 
 
-def _registry():  # type: ignore[no-untyped-def]
-    from flask import current_app
-
-    return current_app.extensions["servicekit.registry"]
-
-
 @bp.get("/apps/<app_key>")
 def app_editor(app_key: str) -> Response:
     """An app's documents, its navigation order, publishing, export and deletion."""
     _app_or_404(app_key)
     session = get_session()
     locale = current_locale()
-    installed = session.scalar(InstalledApp.__table__.select().where(InstalledApp.key == app_key))
+    installed = _installed(app_key)
     checked = drafts.check_in_app(
         session, app_key, "app", app_key, apps.app_body(session, app_key), _registry()
     )
@@ -159,7 +165,7 @@ def app_editor(app_key: str) -> Response:
         undo=undo,
         body=apps.app_body(session, app_key),
         documents=apps.app_documents(session, app_key, locale),
-        installed=installed is not None,
+        installed=installed,
         folders=FOLDERS,
         visual=apps.VISUAL_EDITORS,
         draft_url=url_for("designer_shell_api.get_draft", app_key=app_key, kind="app", key=app_key),
@@ -216,7 +222,7 @@ def export_package(app_key: str) -> Response:
     """Download the app's published version as a package zip."""
     _app_or_404(app_key)
     session = get_session()
-    if session.scalar(InstalledApp.__table__.select().where(InstalledApp.key == app_key)) is None:
+    if not _installed(app_key):
         flash(_("Publish the app before exporting it."), "warning")
         return redirect(url_for("designer_shell.app_editor", app_key=app_key))  # type: ignore[return-value]
     data = package_zip(session, app_key)
@@ -262,8 +268,7 @@ def undo_delete(app_key: str, kinds: str, key: str) -> Response:
 def delete_app(app_key: str) -> Response:
     """Ask, then set aside every draft of an app that was never published (undo brings it back)."""
     _app_or_404(app_key)
-    session = get_session()
-    if session.scalar(InstalledApp.__table__.select().where(InstalledApp.key == app_key)):
+    if _installed(app_key):
         flash(_("A published app is removed by uninstalling it, not from the designer."), "warning")
         return redirect(url_for("designer_shell.app_editor", app_key=app_key))  # type: ignore[return-value]
     if request.method == "GET":

@@ -57,6 +57,14 @@ def _body_of(app_key: str, kind: str, key: str, which: str) -> Any:
     return version.body
 
 
+def _publishing(app_key: str, kind: str, key: str, revision: str) -> dict[str, str]:
+    """The base layout's Publish button, for a document that has a draft."""
+    if not revision:
+        return {}
+    url = url_for("designer_shell_publish.publish_one", app_key=app_key, kind=kind, key=key)
+    return {"publish_url": url, "publish_revision": revision}
+
+
 @bp.get("/apps/<app_key>/<kinds>/<key>/history")
 def history(app_key: str, kinds: str, key: str) -> Response:
     """Who published which version when; the difference between two versions."""
@@ -83,6 +91,7 @@ def history(app_key: str, kinds: str, key: str) -> Response:
         old=old,
         new=new,
         changes=changes,
+        **_publishing(app_key, kind, key, draft.checksum if draft else ""),
     )
 
 
@@ -138,6 +147,7 @@ def json_view(app_key: str, kinds: str, key: str) -> Response:
         return render(
             "designer/shell/json.html",
             **context,
+            **_publishing(app_key, kind, key, state.revision),
             text=text,
             revision=state.revision,
             problems=checked.mine + checked.others,

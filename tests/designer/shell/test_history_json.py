@@ -63,6 +63,8 @@ def test_json_view_saves_the_draft_and_lists_schema_problems_by_path(
     assert saved.status_code == 302
     page = designer.client.get(url).get_data(as_text=True)
     assert 'data-path="$.fields[0].type"' in page
+    revision = designer.get("after_sales", "form", "customer").get_json()["revision"]
+    assert f'data-sk-revision="{revision}"' in page  # publishing from here sends this draft
     assert designer.get("after_sales", "form", "customer").get_json()["body"]["fields"][0] == {
         "key": "a",
         "type": "colour",

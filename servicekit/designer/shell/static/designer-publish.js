@@ -67,9 +67,10 @@
     return true;
   }
 
-  async function preview(url) {
+  async function preview(url, fixedRevision) {
     if (window.skDraft && window.skDraft.url) await window.skDraft.flush();
-    const revision = window.skDraft ? window.skDraft.revision : "";
+    // Pages without autosave (the JSON view) name the revision they show.
+    const revision = fixedRevision || (window.skDraft ? window.skDraft.revision : "");
     const { status, data } = await post(url, { revision: revision, confirm: false });
     const confirm = document.getElementById("sk-publish-confirm");
     const ok = status === 200 && renderPreview(data);
@@ -94,7 +95,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-sk-publish]").forEach((button) =>
-      button.addEventListener("click", () => preview(button.dataset.skPublish)));
+      button.addEventListener("click", () => preview(button.dataset.skPublish, button.dataset.skRevision)));
     const confirm = document.getElementById("sk-publish-confirm");
     if (confirm) confirm.addEventListener("click", confirmPublish);
   });

@@ -68,3 +68,31 @@ def test_dashboard_date_range_and_drill_down(browser) -> None:  # type: ignore[n
     # Every listed order has the clicked fault type.
     cells = page.locator("#record-table").inner_text()
     assert point["label"] in cells
+
+
+def test_trends_on_different_scales_get_their_own_axes(browser) -> None:  # type: ignore[no-untyped-def]
+    clock = browser.app.extensions["servicekit.clock"]
+    clock.set(datetime(2026, 11, 23, 4, 0, tzinfo=UTC))
+    install(browser.app, SAMPLE_APP)
+    browser.login()
+    page = browser.page
+    page.goto(browser.url("/apps/after_sales/dashboards/service"))
+    axes = """(selector) => {
+        const option = window.echarts.getInstanceByDom(document.querySelector(selector)).getOption();
+        const formatter = option.yAxis[0].axisLabel.formatter;
+        return {
+            axes: option.yAxis.length,
+            onRight: option.series.map((s) => s.yAxisIndex || 0),
+            label: typeof formatter === "function" ? formatter(0.8) : null,
+        };
+    }"""
+    satisfaction = "#widget-satisfaction_trend .sk-chart"
+    _ready(page, satisfaction)
+    # Average satisfaction (1 to 5) on the left, NPS (-100 to 100) on its own right axis.
+    assert page.evaluate(axes, satisfaction) == {"axes": 2, "onRight": [0, 1], "label": None}
+    fix_rate = "#widget-first_time_fix_trend .sk-chart"
+    _ready(page, fix_rate)
+    assert page.evaluate(axes, fix_rate) == {"axes": 1, "onRight": [0], "label": "80%"}
+    card = page.locator("#widget-first_time_fix .sk-kpi-value")
+    card.wait_for()
+    assert re.fullmatch(r"\d{1,3}\.\d%", card.inner_text())

@@ -119,10 +119,18 @@ def test_the_dashboard_lays_out_its_widgets_with_shared_filters(
 ) -> None:  # type: ignore[no-untyped-def]
     auth.login("agent")
     page = client.get("/apps/after_sales/dashboards/service").get_data(as_text=True)
-    for key in ("backlog", "nps", "orders_per_day", "top_fault_types", "part_cost_by_month"):
+    for key in (
+        "backlog",
+        "first_time_fix",
+        "nps",
+        "orders_per_day",
+        "top_models",
+        "first_time_fix_trend",
+    ):
         assert f'id="widget-{key}"' in page
-    assert 'value="last_90_days" selected' in page
-    assert "最近 90 天" in page and "日期范围" in page  # the default language is Chinese
+    # The dashboard opens on the whole year of demo data.
+    assert 'value="last_12_months" selected' in page
+    assert "最近 12 个月" in page and "日期范围" in page  # the default language is Chinese
     assert 'name="f_priority"' in page
     assert "col-12 col-md-6" in page  # stacks on phones, two per row from tablets up
     # KPI cards get the comparison text with a slot for the script to fill, not "{}".

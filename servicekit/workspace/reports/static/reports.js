@@ -59,7 +59,12 @@
         clicks[s + ":" + c] = row.drill[0];
       });
     } else {
-      data.measures.forEach(function (measure) { series.push({name: measure.label, type: type, data: empty()}); });
+      data.measures.forEach(function (measure) {
+        series.push({
+          name: measure.label, type: type, data: empty(),
+          tooltip: {valueFormatter: function (v) { return formatValue(v, measure); }}
+        });
+      });
       data.rows.forEach(function (row) {
         var c = position[row.labels.length ? row.labels[0] : data.label];
         data.measures.forEach(function (measure, m) {
@@ -74,16 +79,43 @@
     });
     var horizontal = (data.options || {}).horizontal;
     var category = {type: "category", data: categories};
-    var value = {type: "value"};
+    var value = valueAxis(data.dimensions.length >= 2 ? data.measures.slice(0, 1) : data.measures);
+    if (type === "line" && !horizontal && data.dimensions.length < 2 && series.length > 1) {
+      // Lines on very different scales (an average of 1 to 5 beside an NPS of -100 to 100):
+      // those more than ten times off the first measure get their own axis on the right.
+      var scale = function (s) {
+        return Math.max.apply(null, s.data.map(function (v) { return Math.abs(v || 0); }).concat([1e-9]));
+      };
+      var first = scale(series[0]);
+      var right = [];
+      series.forEach(function (s, m) {
+        var ratio = scale(s) / first;
+        if (m > 0 && (ratio > 10 || ratio < 0.1)) { s.yAxisIndex = 1; right.push(data.measures[m]); }
+      });
+      if (right.length) {
+        var left = data.measures.filter(function (measure) { return right.indexOf(measure) < 0; });
+        value = [valueAxis(left), valueAxis(right)];
+      }
+    }
     return {clicks: clicks, option: {
       tooltip: {trigger: "axis"},
       legend: {type: "scroll", bottom: 0},
-      grid: {left: 16, right: 16, top: 32, bottom: 40, containLabel: true},
+      // Room above the plot for the save-as-image button, so it never covers an axis label.
+      grid: {left: 16, right: 16, top: 48, bottom: 40, containLabel: true},
       toolbox: {feature: {saveAsImage: {}}},
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: series
     }};
+  }
+
+  // A value axis; its labels are percentages when every measure on it is one.
+  function valueAxis(measures) {
+    var axis = {type: "value"};
+    if (measures.length && measures.every(function (m) { return m.percent; })) {
+      axis.axisLabel = {formatter: function (v) { return Math.round(v * 1000) / 10 + "%"; }};
+    }
+    return axis;
   }
 
   function kpi(element, data) {

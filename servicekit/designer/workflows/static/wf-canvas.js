@@ -88,15 +88,30 @@
     nodes().push(node);
     wf.layoutOf()[key] = position || nextPosition();
     wf.changed(true);
+    keepInView();
     wf.select({ type: "node", key });
     return node;
   };
 
+  // Clicked nodes go right of the last one, four to a row, so they never land on each other.
   const nextPosition = () => {
     const placed = Object.values(wf.layoutOf());
     if (!placed.length) return { x: 80, y: 120 };
-    const right = placed.reduce((a, b) => (b.x > a.x ? b : a));
-    return { x: Math.round(right.x + 170), y: Math.round(right.y) };
+    const bottom = Math.max(...placed.map((p) => p.y));
+    const row = placed.filter((p) => p.y > bottom - 60);
+    const right = Math.max(...row.map((p) => p.x));
+    if (right >= 560) return { x: 80, y: Math.round(bottom + 130) };
+    return { x: Math.round(right + 160), y: Math.round(row[0].y) };
+  };
+
+  /** Zoom out just enough that the whole graph is in view (a new node may lie outside). */
+  const keepInView = () => {
+    const box = cy.elements().boundingBox();
+    const view = cy.extent();
+    if (box.x1 < view.x1 || box.x2 > view.x2 || box.y1 < view.y1 || box.y2 > view.y2) {
+      cy.fit(undefined, 30);
+      if (cy.zoom() > 1.2) cy.zoom(1.2);
+    }
   };
 
   wf.addEdge = (from, to) => {
@@ -114,7 +129,10 @@
       edge.label = { zh: "退回", en: "Return" };
     } else {
       edge.key = uniqueKey(source.kind === "start" ? "begin" : "to_" + to, taken);
-      if (PERSON.includes(source.kind)) edge.label = { ...(target.label || {}) };
+      // A button names where it leads; into a gateway or an end it just submits.
+      if (PERSON.includes(source.kind)) {
+        edge.label = PERSON.includes(target.kind) ? { ...(target.label || {}) } : { zh: "提交", en: "Submit" };
+      }
     }
     // An exclusive gateway needs exactly one default path; its first edge is it until
     // the builder gives another edge that role.
@@ -375,6 +393,8 @@
     wf.body = data && data.body && typeof data.body === "object" ? data.body : { key: root.dataset.key };
     const key = root.dataset.key;
     if (!wf.body.label) wf.body.label = { zh: key, en: key };
+    nodes();
+    edges();
     await loadContext(wf.body.form);
     let dirty = false;
     if (!wf.body.form && wf.ctx.forms.length) {

@@ -82,3 +82,31 @@ def test_reorder_the_menu_autosave_conflict_and_publish_on_a_phone(browser: Any)
     page.wait_for_selector("#nav-order .sk-nav-item")
     with get_db(app).transaction() as session:
         assert find_draft(session, "after_sales", "app", "after_sales") is None
+
+
+def test_shell_pages_fit_a_phone_in_both_languages(browser: Any) -> None:
+    app = browser.app
+    install_sample(app)
+    page = browser.page
+    page.set_viewport_size({"width": 375, "height": 800})
+    browser.login("admin")
+    paths = [
+        "/designer/",
+        "/designer/apps/new",
+        "/designer/apps/after_sales/forms/work_order/history",
+        "/designer/apps/after_sales/forms/work_order/json",
+        "/designer/apps/after_sales/calendars/cn_mainland/json",
+    ]
+    for language, title in (("zh_CN", "设计器"), ("en", "Designer")):
+        page.goto(browser.url("/designer/"))
+        page.locator("#main").wait_for()
+        if language == "en":
+            # The language switch lives in the phone's menu.
+            page.click("#nav-toggle")
+            with page.expect_navigation():
+                page.locator("#nav-offcanvas button[data-locale=en]").click()
+        for path in paths:
+            page.goto(browser.url(path))
+            assert title in page.title() or path != "/designer/", page.title()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (language, path, width)

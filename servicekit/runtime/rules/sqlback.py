@@ -343,6 +343,27 @@ class _SqlCompiler:
             return sql
         return op("truth", sql, type_=Boolean())
 
+    def where(self, node: n.Node) -> SQL:
+        """The whole rule as a WHERE condition.
+
+        There, and in an ``and`` there, a null result rejects the row just as false does, so
+        ``field = "literal"`` on a text or option field may be plain SQL ``=`` (which an
+        index can serve) instead of the null-safe comparison that conditions need elsewhere.
+        """
+        if isinstance(node, n.Chain) and node.ops[0] == "and":
+            return and_(*[self.where(o) for o in node.operands])
+        if isinstance(node, n.Compare) and node.op == "=":
+            for field, other in ((node.left, node.right), (node.right, node.left)):
+                if (
+                    isinstance(field, n.Name | n.Label)
+                    and self.info[id(field)].level == 0
+                    and self.type_of(field).kind in ("text", "choice")
+                    and isinstance(other, n.Literal)
+                    and isinstance(other.value, str)
+                ):
+                    return self._name(field) == self.param(other.value, self.type_of(other))
+        return self.condition(node)
+
     # -- leaves -------------------------------------------------------------------------------
     def _literal(self, node: n.Literal) -> SQL:
         return self.param(node.value, self.type_of(node))
@@ -557,7 +578,7 @@ def compile_filter(
     """The rule as a WHERE condition over ``source.table`` (never null)."""
     compiler = _SqlCompiler(checked, source, now, user, tz)
     try:
-        return compiler.condition(checked.tree)
+        return compiler.where(checked.tree)
     except (KeyError, AttributeError) as exc:
         raise RuleError(f"the rule does not fit this record source ({exc})") from exc
 

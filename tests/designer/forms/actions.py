@@ -42,13 +42,17 @@ class Actions:
         self.count += 1
         page = self.page
         start = page.locator(source).first.bounding_box()
-        end = page.locator(target).first.bounding_box()
-        assert start and end, f"cannot drag {source} to {target}: not visible"
+        assert start, f"cannot drag {source}: not visible"
         sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-        tx, ty = end["x"] + end["width"] * x, end["y"] + end["height"] * y
         page.mouse.move(sx, sy)
         page.mouse.down()
         page.mouse.move(sx + 6, sy + 6, steps=3)  # past Sortable's drag threshold
-        page.mouse.move(tx, ty, steps=15)
+        # Aim once the drag has begun, and again on arrival: the canvas opens gaps between
+        # rows while dragging and makes room for the dragged field, so targets move.
+        for steps in (15, 5):
+            end = page.locator(target).first.bounding_box()
+            assert end, f"cannot drag to {target}: not visible"
+            tx, ty = end["x"] + end["width"] * x, end["y"] + end["height"] * y
+            page.mouse.move(tx, ty, steps=steps)
         page.mouse.move(tx + 1, ty + 1, steps=2)
         page.mouse.up()

@@ -70,7 +70,7 @@ def test_build_a_form_by_drag_and_drop(browser) -> None:
     page.wait_for_selector(f'{formula}[data-state="ok"]')
 
     # A date beside the fault description: the same row, two columns.
-    act.drag(_palette("date"), '.sk-fd-field[data-path="fault_description"]', x=0.9)
+    act.drag(_palette("date"), '.sk-fd-row:has(> [data-path="fault_description"])', x=0.98)
 
     act.click("#sk-fd-form-title")
     act.fill(f'{PROPS} [data-prop="formLabel-zh"]', "报修单")

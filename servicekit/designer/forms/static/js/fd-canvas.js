@@ -15,7 +15,10 @@ const SORTABLE = {
   filter: ".sk-fd-field-actions button",
   preventOnFilter: false,
   swapThreshold: 0.65,
-  emptyInsertThreshold: 24,
+  emptyInsertThreshold: 12,
+  // While dragging, the gaps between rows open up so they can be aimed at.
+  onStart: () => document.body.classList.add("sk-fd-dragging"),
+  onEnd: () => document.body.classList.remove("sk-fd-dragging"),
 };
 
 const MOCK = {
@@ -83,12 +86,14 @@ export class Canvas {
 
   section(section, path) {
     const columns = section.columns || 1;
-    const rows = section.rows.map((row, r) =>
+    // Before each row a thin gap: dropping there makes a new row at that place.
+    const rows = section.rows.flatMap((row, r) => [
+      el("div", { class: "sk-fd-gap", dataset: { place: "gap:" + path + ":" + r } }),
       el("div", {
         class: "sk-fd-row d-flex flex-wrap flex-sm-nowrap gap-2 mb-2",
         dataset: { place: "row:" + path + ":" + r },
-      }, row.map((key) => this.fieldCard(this.model.find(key), key, row.length)))
-    );
+      }, row.map((key) => this.fieldCard(this.model.find(key), key, row.length))),
+    ]);
     rows.push(el("div", {
       class: "sk-fd-row sk-fd-newrow mb-2",
       dataset: { place: "newrow:" + path, hint: this.texts.dropRow },
@@ -134,11 +139,13 @@ export class Canvas {
   mock(field, path) {
     if (field.type === "subform") {
       const columns = (field.fields || []).map((child) => this.fieldCard(child, path + "." + child.key, 1));
-      return el("div", {
-        class: "sk-fd-subfields d-flex flex-wrap gap-2 p-2 mt-1 border rounded bg-body-tertiary",
-        dataset: { place: "sub:" + field.key, hint: this.texts.dropColumns },
-        onclick: (e) => e.stopPropagation(),
-      }, columns);
+      // The columns, then an empty strip that adds a column at the end (easy to aim at).
+      return el("div", { class: "p-2 mt-1 border rounded bg-body-tertiary", onclick: (e) => e.stopPropagation() },
+        el("div", { class: "sk-fd-subfields d-flex flex-wrap gap-2", dataset: { place: "sub:" + field.key } }, columns),
+        el("div", {
+          class: "sk-fd-subnew mt-2",
+          dataset: { place: "sub:" + field.key + ":end", hint: this.texts.dropColumns },
+        }));
     }
     if (field.type === "select" || field.type === "multi_select") {
       return el("div", { class: "d-flex flex-wrap gap-1 mt-1" },
@@ -185,6 +192,10 @@ export class Canvas {
     const item = event.item;
     let index = event.newDraggableIndex ?? event.newIndex;
     let place = to;
+    if (to.endsWith(":end")) {
+      place = to.slice(0, -4);
+      index = Infinity; // after the last column
+    }
     if (to.startsWith("tab:")) {
       // Dropped on a tab: to the end of that tab's first section.
       this.activeTab = +to.slice(4);

@@ -4,6 +4,7 @@
  *
  * Places on the canvas are written as strings:
  *   "row:<path>:<r>"   row r of a section      "newrow:<path>"  a new row at the end
+ *   "gap:<path>:<r>"   a new row before row r
  *   "sub:<key>"        the columns of subform <key>
  * where <path> is "s<i>" (a section) or "t<j>s<i>" (section i of tab j).
  */
@@ -213,6 +214,8 @@ export class FormModel {
     body.fields.push(field);
     if (kind === "newrow") {
       section.rows.push([field.key]);
+    } else if (kind === "gap") {
+      section.rows.splice(+rowText, 0, [field.key]);
     } else {
       const row = section.rows[+rowText];
       if (row && row.length < MAX_ROW) row.splice(Math.min(index, row.length), 0, field.key);

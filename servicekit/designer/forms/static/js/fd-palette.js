@@ -9,6 +9,8 @@ export function setupPalette(root, { onAdd }) {
       group: { name: "sk-fields", pull: "clone", put: false },
       sort: false,
       animation: 120,
+      onStart: () => document.body.classList.add("sk-fd-dragging"),
+      onEnd: () => document.body.classList.remove("sk-fd-dragging"),
     });
   });
   root.querySelectorAll(".sk-fd-palette-item").forEach((item) => {

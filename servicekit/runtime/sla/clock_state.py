@@ -105,7 +105,9 @@ class Clock:
         if self.breached_at is not None:
             self.due_at = self.breached_at
         elif self.elapsed >= self.length:
-            self.due_at = self.counted_at
+            # Used up exactly (e.g. paused right at the due time): it fell due back then.
+            if self.due_at is None:
+                self.due_at = self.counted_at
         else:
             self.due_at = due(self.calendar, self.counted_at, self.length - self.elapsed)
 
@@ -163,6 +165,8 @@ class Clock:
         if self.breached_at is None and self.elapsed > self.length:
             self.breached_at = at
             self.note(at, "breached")
+        elif self.elapsed == self.length:
+            self.due_at = at
         self.refresh_due()
 
     def settle(self, as_of: datetime) -> None:

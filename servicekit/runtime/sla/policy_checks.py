@@ -67,6 +67,7 @@ class _Context:
         self.form = forms.get(self.form_key) if isinstance(self.form_key, str) else None
         self.fields = {f.get("key"): f for f in (self.form or {}).get("fields", [])}
         self.nodes = _nodes_of(workflows, self.form_key)
+        self.actions = _actions_of(workflows, self.form_key)
         self.roles = roles
 
     def check(self) -> Found:
@@ -128,6 +129,14 @@ class _Context:
             yield f"{path}.within", "A target of no time is breached at once; give it some minutes."
         if "counts" in target and kind != "response":
             yield f"{path}.counts", "Only a response target can name the action that counts."
+        elif (
+            "counts" in target and self.actions is not None and target["counts"] not in self.actions
+        ):
+            known = ", ".join(sorted(self.actions))
+            yield (
+                f"{path}.counts",
+                f"The workflow has no action '{target['counts']}'; its actions are {known}.",
+            )
         minutes = None if length.days else int(length.working.total_seconds() // 60)
         yield from self._ladder(f"{path}.ladder", target.get("ladder") or [], minutes)
 
@@ -221,5 +230,19 @@ def _nodes_of(workflows: Mapping[str, Mapping[str, Any]], form: Any) -> set[str]
                 str(n["key"])
                 for n in workflow.get("nodes") or []
                 if isinstance(n, Mapping) and "key" in n
+            }
+    return found
+
+
+def _actions_of(workflows: Mapping[str, Mapping[str, Any]], form: Any) -> set[str] | None:
+    """Action (edge) keys of the workflows bound to ``form``, and the approval votes; None
+    when no workflow runs it."""
+    found: set[str] | None = None
+    for workflow in workflows.values():
+        if workflow.get("form") == form:
+            found = (found or {"approve", "reject"}) | {
+                str(e["key"])
+                for e in workflow.get("edges") or []
+                if isinstance(e, Mapping) and "key" in e
             }
     return found

@@ -149,6 +149,18 @@ def test_counts_only_on_response_and_no_zero_targets() -> None:
     assert [path for path, _ in found] == ["$.targets.response.within"]
 
 
+def test_the_action_that_counts_as_response_must_exist() -> None:
+    assert _mistake(lambda p: p["targets"]["response"].update(counts="dispatch")) == []
+    found = _mistake(lambda p: p["targets"]["response"].update(counts="acept"))
+    assert found == [
+        (
+            "$.targets.response.counts",
+            "The workflow has no action 'acept'; its actions are accept, approve, begin, cancel, "
+            "close, complete, dispatch, needs_review, no_review, reject.",
+        )
+    ]
+
+
 def test_two_policies_of_one_form_may_not_share_an_order() -> None:
     urgent, normal = _urgent(), _load("sla/normal.json")
     normal["order"] = urgent["order"]

@@ -152,9 +152,11 @@ def json_view(app_key: str, kinds: str, key: str) -> Response:
             revision=state.revision,
             problems=checked.mine + checked.others,
             syntax_error=None,
+            error_offset=None,
             conflict=None,
         )
-    text = request.form.get("text", "")
+    # Browsers send a textarea's line breaks as CRLF; offsets must match what the page shows.
+    text = request.form.get("text", "").replace("\r\n", "\n")
     # "Overwrite with mine" after a conflict sends the other builder's revision.
     overwrite = request.form.get("overwrite")
     if overwrite is not None:
@@ -162,6 +164,7 @@ def json_view(app_key: str, kinds: str, key: str) -> Response:
     else:
         revision = request.form.get("revision", "")
     syntax_error: str | None = None
+    error_offset: int | None = None
     conflict: drafts.Conflict | None = None
     body: Any = None
     if len(text.encode("utf-8")) > MAX_TEXT:
@@ -171,6 +174,7 @@ def json_view(app_key: str, kinds: str, key: str) -> Response:
             body = json.loads(text)
         except json.JSONDecodeError as error:
             syntax_error = _syntax_error(error)
+            error_offset = error.pos
         else:
             if not isinstance(body, dict):
                 syntax_error = _("The document must be a JSON object ({ … }).")
@@ -201,6 +205,7 @@ def json_view(app_key: str, kinds: str, key: str) -> Response:
         revision=revision,
         problems=[],
         syntax_error=syntax_error,
+        error_offset=error_offset,
         conflict=conflict,
         theirs_text=json.dumps(conflict.body, ensure_ascii=False, indent=2, sort_keys=True)
         if conflict

@@ -110,3 +110,40 @@ def test_shell_pages_fit_a_phone_in_both_languages(browser: Any) -> None:
             assert title in page.title() or path != "/designer/", page.title()
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (language, path, width)
+
+
+def test_json_view_points_at_problems_and_syntax_errors(browser: Any) -> None:
+    app = browser.app
+    install_sample(app)
+    with get_db(app).transaction() as session:
+        from servicekit.platform.metadata.store import latest_published
+
+        body = json.loads(
+            json.dumps(latest_published(session, "after_sales", "form", "customer").body)
+        )
+        body["fields"][1]["type"] = "colour"
+        save_draft(
+            session,
+            "after_sales",
+            "form",
+            "customer",
+            body,
+            author_id=None,
+            now=app.extensions["servicekit.clock"].now(),
+        )
+    page = browser.page
+    browser.login("admin")
+    page.goto(browser.url("/designer/apps/after_sales/forms/customer/json"))
+    page.click('#sk-problems [data-path="$.fields[1].type"]')
+    selected = page.evaluate(
+        "() => { const a = document.getElementById('json-text');"
+        " return a.value.slice(a.selectionStart, a.selectionEnd); }"
+    )
+    assert selected.strip() == '"type": "colour"'
+
+    page.fill("#json-text", '{\n  "key": "customer",\n  "label": }')
+    with page.expect_navigation():
+        page.click("#json-save")
+    assert page.locator("#json-error").is_visible()
+    cursor = page.evaluate("document.getElementById('json-text').selectionStart")
+    assert cursor == len('{\n  "key": "customer",\n  "label": ')

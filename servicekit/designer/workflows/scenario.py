@@ -21,7 +21,7 @@ from servicekit.platform.metadata.forms import FieldDef, FormDef
 from servicekit.platform.metadata.store import DRAFT, latest_bodies
 from servicekit.platform.models import MetadataDocument, User
 from servicekit.platform.storage.codecs import from_json, from_text
-from servicekit.platform.storage.messages import FieldValueError
+from servicekit.platform.storage.messages import N_, FieldValueError
 from servicekit.runtime.forms import Actor, Context, FormLogic, FormNotFound, load_form_runtime
 from servicekit.runtime.rules import RuleError
 from servicekit.runtime.sla import Calendar, Policy, SlaError, load_calendar
@@ -60,11 +60,15 @@ def build_scenario(
     try:
         workflow = WorkflowDef.load(body)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise SimulationError(f"The workflow is incomplete: {exc} is missing.", "$") from exc
+        raise SimulationError(
+            N_("The workflow is incomplete: %(what)s is missing."), "$", what=str(exc)
+        ) from exc
     forms_bodies = working_bodies(session, app_key, "form")
     form_body = forms_bodies.get(workflow.form)
     if not isinstance(form_body, dict):
-        raise SimulationError(f"The workflow's form '{workflow.form}' does not exist.", "$.form")
+        raise SimulationError(
+            N_("The workflow's form '%(form)s' does not exist."), "$.form", form=workflow.form
+        )
     forms = {k: list(b.get("fields") or []) for k, b in forms_bodies.items() if isinstance(b, dict)}
     form = FormDef.from_dict(app_key, form_body)
     actor = _actor(session, app_key, actor_spec)
@@ -132,7 +136,7 @@ def _actor(session: Session, app_key: str, spec: Mapping[str, Any]) -> Actor:
         except (TypeError, ValueError):
             user = None
         if user is None or not user.active:
-            raise SimulationError("Choose an active user as the actor.", "actor.user")
+            raise SimulationError(N_("Choose an active user as the actor."), "actor.user")
         return Actor(
             id=user.id,
             roles=frozenset(user.roles_in(app_key)),
@@ -141,7 +145,7 @@ def _actor(session: Session, app_key: str, spec: Mapping[str, Any]) -> Actor:
         )
     roles = spec.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) or len(roles) > 50:
-        raise SimulationError("Roles must be a list of role keys.", "actor.roles")
+        raise SimulationError(N_("Roles must be a list of role keys."), "actor.roles")
     return Actor(id=None, roles=frozenset(roles), rule_user={"id": None, "roles": sorted(roles)})
 
 
@@ -165,19 +169,21 @@ def _values(
     values: dict[str, Any] = {}
     if sample.get("record") not in (None, ""):
         if runtime is None:
-            raise SimulationError("The form is not published yet; type the values.", "record")
+            raise SimulationError(N_("The form is not published yet; type the values."), "record")
         try:
             values = dict(runtime.store.get(session, int(sample["record"])).values)
         except (LookupError, TypeError, ValueError) as exc:
-            raise SimulationError("There is no record with this id.", "record") from exc
+            raise SimulationError(N_("There is no record with this id."), "record") from exc
     typed = sample.get("values") or {}
     if not isinstance(typed, Mapping):
-        raise SimulationError("Values must be an object of field keys.", "values")
+        raise SimulationError(N_("Values must be an object of field keys."), "values")
     for key, raw in typed.items():
         try:
             item = form.field(str(key))
         except KeyError:
-            raise SimulationError(f"'{key}' is not a field of the form.", f"values.{key}") from None
+            raise SimulationError(
+                N_("'%(key)s' is not a field of the form."), f"values.{key}", key=str(key)
+            ) from None
         values[item.key] = _typed(item, raw, tz, f"values.{key}")
     if runtime is not None:
         known = {f.key for f in runtime.form.fields}
@@ -196,12 +202,12 @@ def _typed(item: FieldDef, raw: Any, tz: ZoneInfo, where: str) -> Any:
     try:
         if item.type == "subform":
             if not isinstance(raw, list) or len(raw) > MAX_ROWS:
-                raise FieldValueError("Give the rows as a list (at most 200).")  # type: ignore[arg-type]
+                raise FieldValueError(N_("Give the rows as a list (at most 200)."))
             columns = {c.key: c for c in item.children}
             rows = []
             for number, row in enumerate(raw):
                 if not isinstance(row, Mapping):
-                    raise FieldValueError("Each row is an object of column keys.")  # type: ignore[arg-type]
+                    raise FieldValueError(N_("Each row is an object of column keys."))
                 rows.append(
                     {
                         k: _typed(columns[k], v, tz, f"{where}[{number}].{k}")
@@ -214,4 +220,4 @@ def _typed(item: FieldDef, raw: Any, tz: ZoneInfo, where: str) -> Any:
             return from_text(item, raw, tz)
         return from_json(item, raw, tz)
     except FieldValueError as exc:
-        raise SimulationError(str(exc), where) from exc
+        raise SimulationError(exc.template, where, **exc.params) from exc

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from servicekit.designer.workflows.explain import guard_report, plain
 from servicekit.platform.metadata.forms import FormDef, label_text
+from servicekit.platform.storage.messages import N_
 from servicekit.runtime.forms import Actor
 from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.runtime.sla import Calendar, Policy, SlaError
@@ -27,11 +28,16 @@ Assign = Callable[[NodeDef, bool], Decision]
 
 
 class SimulationError(Exception):
-    """The draft cannot be stepped from here; ``path`` is the JSON path of the culprit."""
+    """The draft cannot be stepped from here; ``path`` is the JSON path of the culprit.
 
-    def __init__(self, message: str, path: str = "$") -> None:
-        super().__init__(message)
-        self.message = message
+    ``template`` (marked with ``N_``) and ``params`` let the view translate the message.
+    """
+
+    def __init__(self, template: str, path: str = "$", **params: Any) -> None:
+        self.template = template
+        self.params = params
+        self.message = template % params if params else template
+        super().__init__(self.message)
         self.path = path
 
 
@@ -80,11 +86,13 @@ def begin(sc: Scenario) -> dict[str, Any]:
     definition = sc.workflow
     starts = [n for n in definition.nodes.values() if n.kind == "start"]
     if len(starts) != 1:
-        raise SimulationError("The workflow needs exactly one start node to simulate.", "$.nodes")
+        raise SimulationError(
+            N_("The workflow needs exactly one start node to simulate."), "$.nodes"
+        )
     out = definition.outgoing(starts[0].key)
     if not out:
         path = f"$.nodes[{starts[0].index}]"
-        raise SimulationError("The start node has no outgoing edge.", path)
+        raise SimulationError(N_("The start node has no outgoing edge."), path)
     run = _Run(sc, [], [], {})
     selection = _select_policy(sc)
     run.policy = selection["policy"]
@@ -108,13 +116,19 @@ def act(sc: Scenario, position: Mapping[str, Any], node_key: str, action: str) -
     task = next((t for t in run.open if t["node"] == node_key), None)
     node = sc.workflow.nodes.get(node_key)
     if task is None or node is None:
-        raise SimulationError(f"No open task at node '{node_key}' in this simulation.")
+        raise SimulationError(
+            N_("No open task at node '%(node)s' in this simulation."), node=node_key
+        )
     edge = sc.workflow.edge(node_key, action)
     if edge is None:
-        raise SimulationError(f"Node '{node_key}' has no action '{action}'.")
+        raise SimulationError(
+            N_("Node '%(node)s' has no action '%(action)s'."), node=node_key, action=action
+        )
     offer = _describe_action(sc, node, edge, _assignment(run, node))
     if not offer["offered"]:
-        raise SimulationError(f"The action '{action}' is not offered to this actor here.")
+        raise SimulationError(
+            N_("The action '%(action)s' is not offered to this actor here."), action=action
+        )
     run.open.remove(task)
     run.done[node_key] = sc.actor.id
     run.trail.append({"kind": "acted", "node": node_key, "action": action})
@@ -127,7 +141,12 @@ def _follow(run: _Run, edge: EdgeDef, *, token: str) -> None:
     target = run.sc.workflow.nodes.get(edge.target)
     if target is None:
         path = f"$.edges[{edge.index}].to"
-        raise SimulationError(f"Edge '{edge.key}' enters unknown node '{edge.target}'.", path)
+        raise SimulationError(
+            N_("Edge '%(edge)s' enters unknown node '%(node)s'."),
+            path,
+            edge=edge.key,
+            node=edge.target,
+        )
     run.trail.append({"kind": "moved", "edge": edge.key, "from": edge.source, "to": edge.target})
     _enter(run, target, token)
 
@@ -136,9 +155,13 @@ def _enter(run: _Run, node: NodeDef, token: str) -> None:
     run.steps += 1
     if run.steps > MAX_STEPS:
         raise SimulationError(
-            f"More than {MAX_STEPS} automatic steps without reaching a task; check the "
-            f"conditions around node '{node.key}'.",
+            N_(
+                "More than %(steps)s automatic steps without reaching a task; check the "
+                "conditions around node '%(node)s'."
+            ),
             f"$.nodes[{node.index}]",
+            steps=MAX_STEPS,
+            node=node.key,
         )
     sc = run.sc
     if node.kind == "end":
@@ -166,7 +189,10 @@ def _enter(run: _Run, node: NodeDef, token: str) -> None:
         _arrive(run, node, token)
     else:
         raise SimulationError(
-            f"Node '{node.key}' of kind {node.kind} cannot be entered.", f"$.nodes[{node.index}]"
+            N_("Node '%(node)s' of kind %(kind)s cannot be entered."),
+            f"$.nodes[{node.index}]",
+            node=node.key,
+            kind=node.kind,
         )
 
 
@@ -189,8 +215,9 @@ def _choose(run: _Run, node: NodeDef) -> EdgeDef:
             chosen = edges[0]
     if chosen is None:
         raise SimulationError(
-            f"No outgoing edge of node '{node.key}' applies and none is the default.",
+            N_("No outgoing edge of node '%(node)s' applies and none is the default."),
             f"$.nodes[{node.index}]",
+            node=node.key,
         )
     run.trail.append({"kind": "decided", "node": node.key, "edge": chosen.key, "tried": tried})
     return chosen
@@ -202,7 +229,9 @@ def _arrive(run: _Run, node: NodeDef, token: str) -> None:
         split_key, group, _number, count = segment.rsplit(".", 3)
     except ValueError:
         raise SimulationError(
-            f"Join '{node.key}' was reached without its parallel split.", f"$.nodes[{node.index}]"
+            N_("Join '%(node)s' was reached without its parallel split."),
+            f"$.nodes[{node.index}]",
+            node=node.key,
         ) from None
     run.arrived.append({"node": node.key, "token": token})
     prefix = f"{parent}/{split_key}.{group}.".lstrip("/")

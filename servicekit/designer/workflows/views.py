@@ -124,7 +124,7 @@ def simulate(app_key: str, key: str) -> Response:
                     step["action"],
                 )
         except SimulationError as exc:
-            return _error(exc.message, exc.path)
+            return _error(_(exc.template, **exc.params), exc.path)
         result["labels"] = {
             n.key: label_text(n.label, locale) or n.key for n in sc.workflow.nodes.values()
         }

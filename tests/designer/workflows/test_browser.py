@@ -169,6 +169,19 @@ def test_build_a_four_node_workflow_with_a_guarded_gateway_by_dragging_and_panel
     print(f"\nworkflow designer: {len(user.actions)} user actions")
     assert len(user.actions) <= 21
 
+    # The node's SLA limit is saved in the SLA policy; an action can be kept to some roles.
+    user.click_node("task_1")
+    page.fill(".wf-sla-input[data-policy=urgent]", "30m")
+    page.wait_for_function("() => /SLA/.test(document.getElementById('wf-sla-state').textContent)")
+    base = page.url.split("/designer")[0]
+    urgent = page.request.get(base + "/designer/api/apps/after_sales/sla/urgent/draft").json()
+    assert urgent["body"]["targets"]["nodes"]["task_1"] == {"within": "30m"}
+    assert urgent["body"]["targets"]["nodes"]["dispatch"]["within"] == "30m"  # kept
+    user.click_edge("task_1", "exclusive_1")
+    page.check("#wf-edge-role-dispatcher")
+    roles = saved_draft(page, "repair")["body"]["nodes"][1]["roles"]
+    assert roles == {"to_exclusive_1": ["dispatcher"]}
+
     # Moving a node keeps its place in the draft.
     before = body["layout"]["nodes"]["end_1"]
     x, y = user._at("node", "end_1")

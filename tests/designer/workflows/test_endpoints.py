@@ -78,8 +78,10 @@ def test_bad_input_is_refused_with_where(shop: Shop, client: Any) -> None:
     bad_step = {"body": WORK_ORDER, "actor": {}, "step": {"node": "accept"}}
     assert post(client, token, bad_step).get_json()["path"] == "step"
     unknown = {"body": {**WORK_ORDER, "form": "nothing"}, "actor": {}}
-    assert post(client, token, unknown).get_json() == {
-        "error": "The workflow's form 'nothing' does not exist.",
-        "path": "$.form",
-    }
     assert client.get("/designer/apps/no_such_app/workflows/x").status_code == 404
+    for locale, message in (
+        ("en", "The workflow's form 'nothing' does not exist."),
+        ("zh_CN", "流程绑定的表单“nothing”不存在。"),
+    ):
+        client.post("/language", data={"locale": locale, "csrf_token": token})
+        assert post(client, token, unknown).get_json() == {"error": message, "path": "$.form"}

@@ -414,9 +414,41 @@
       else guard.paint([]);
     }
     $("wf-default-wrap").hidden = source.kind !== "exclusive";
+    fillRoles(edge, source);
     $("wf-edge-default").checked = Boolean(edge.default);
     $("wf-edge-comment").checked = Boolean(edge.comment_required);
     setBoth($("wf-confirm-zh"), $("wf-confirm-en"), edge.confirm);
+  }
+
+  // Which app roles may take the action (the node's "roles" per action key).
+  function fillRoles(edge, source) {
+    $("wf-edge-roles-wrap").hidden = !PERSON.includes(source.kind);
+    const allowed = new Set(((source.roles || {})[edge.key]) || []);
+    $("wf-edge-roles").replaceChildren(...wf.ctx.roles.map((role) => {
+      const wrap = document.createElement("div");
+      wrap.className = "form-check form-check-inline m-0";
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.className = "form-check-input";
+      box.id = "wf-edge-role-" + role.key;
+      box.value = role.key;
+      box.checked = allowed.has(role.key);
+      box.addEventListener("change", edit(() => {
+        const node = wf.node(edge.from);
+        const picked = Array.from($("wf-edge-roles").querySelectorAll("input:checked")).map((b) => b.value);
+        node.roles = node.roles || {};
+        if (picked.length) node.roles[edge.key] = picked;
+        else delete node.roles[edge.key];
+        if (!Object.keys(node.roles).length) delete node.roles;
+        wf.changed(false);
+      }));
+      const label = document.createElement("label");
+      label.className = "form-check-label";
+      label.htmlFor = box.id;
+      label.textContent = role.label;
+      wrap.append(box, label);
+      return wrap;
+    }));
   }
 
   for (const id of ["wf-edge-zh", "wf-edge-en"]) {
@@ -438,6 +470,11 @@
     const ok = /^[a-z][a-z0-9_]{0,39}$/.test(key) && !taken;
     $("wf-edge-key").classList.toggle("is-invalid", !ok);
     if (ok) {
+      const source = wf.node(edge.from);
+      if (source && source.roles && source.roles[edge.key]) {
+        source.roles[key] = source.roles[edge.key];
+        delete source.roles[edge.key];
+      }
       edge.key = key;
       wf.changed(false);
     }

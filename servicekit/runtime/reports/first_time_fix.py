@@ -12,8 +12,8 @@ first time unless one of these is on record:
 
 Returns, reopenings and revisits are facts about the record itself, so they are looked up
 over all of them, whatever the reader may list; the rate is only ever computed over
-records the reader may read. Each test is a correlated ``NOT EXISTS`` on indexed columns
-inside the report's one query.
+records the reader may read. Each test is a derived table outer-joined once into the
+report's one query.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Interval, and_, exists, func, literal, not_
+from sqlalchemy import Interval, and_, func, literal, or_, select
 
 from servicekit.platform.models import Event, WorkflowTask
 
@@ -44,54 +44,91 @@ def first_time_fix_rate(b: SqlBuilder, params: Mapping[str, Any], cond: Any, whe
     """Resolved records fixed the first time divided by resolved records (empty for none)."""
     resolved = b.both(cond, b.rule(str(params["resolved_if"]), f"{where}.params.resolved_if"))
     first_time = and_(
-        not_(_returned(b, list(params["return_actions"]))),
-        not_(_reopened(b)),
-        not_(_revisited(b, params, where)),
+        _returned(b, list(params["return_actions"])).c.record_id.is_(None),
+        _reopened(b).c.record_id.is_(None),
+        _revisited(b, params, where),
     )
     return b.div(b.count(and_(resolved, first_time)), b.count(resolved))
 
 
+def _join(b: SqlBuilder, name: str, derived: Any, on: Any) -> Any:
+    """Outer-join a derived table to the report's records once per report (by ``name``).
+
+    Each derived table has at most one row per record, so the join never repeats one; a
+    grouped pass joined once is far cheaper than a correlated look-up per record.
+    """
+    if name not in b._totals:
+        table = derived.subquery(f"ftf{len(b._totals)}")
+        b.from_ = b.from_.outerjoin(table, on(table))
+        b._totals[name] = table
+    return b._totals[name]
+
+
 def _returned(b: SqlBuilder, actions: Sequence[str]) -> Any:
     tasks = WorkflowTask.__table__
-    return exists().where(
-        tasks.c.record_id == b.base.c.id,
-        tasks.c.app_key == b.source.app_key,
-        tasks.c.form_key == b.report.form,
-        tasks.c.action.in_([str(a) for a in actions]),
+    wanted = sorted({str(a) for a in actions})
+    derived = (
+        select(tasks.c.record_id)
+        .where(
+            tasks.c.app_key == b.source.app_key,
+            tasks.c.form_key == b.report.form,
+            tasks.c.action.in_(wanted),
+        )
+        .group_by(tasks.c.record_id)
     )
+    return _join(b, f"returned:{wanted}", derived, lambda t: t.c.record_id == b.base.c.id)
 
 
 def _reopened(b: SqlBuilder) -> Any:
     events = Event.__table__
-    return exists().where(
-        events.c.record_id == b.base.c.id,
-        events.c.app_key == b.source.app_key,
-        events.c.form_key == b.report.form,
-        events.c.kind == REOPENED,
+    derived = (
+        select(events.c.record_id)
+        .where(
+            events.c.app_key == b.source.app_key,
+            events.c.form_key == b.report.form,
+            events.c.kind == REOPENED,
+        )
+        .group_by(events.c.record_id)
     )
+    return _join(b, "reopened", derived, lambda t: t.c.record_id == b.base.c.id)
 
 
 def _revisited(b: SqlBuilder, params: Mapping[str, Any], where: str) -> Any:
+    """True unless a later visit to the same equipment came at most ``days`` days after.
+
+    Every distinct (equipment, moment) of the live records gets the next later moment on
+    the same equipment (a window over them); a record is revisited when that next moment
+    is within the window. Records without equipment or moment are never revisited.
+    """
     equipment = b.path(str(params["equipment"]), f"{where}.params.equipment")
-    date_text = str(params.get("date_field") or b.report.date_field)
-    at = b.path(date_text, f"{where}.params.date_field")
-    other = b.base.alias("revisit")
-    here_at, later_at = b.base.c[at.key], other.c[at.key]
+    at = b.path(str(params.get("date_field") or b.report.date_field), f"{where}.params.date_field")
+    unit, moment = b.base.c[equipment.key], b.base.c[at.key]
+    visits = (
+        select(unit.label("unit"), moment.label("at"))
+        .where(b.base.c.deleted.is_(False), unit.is_not(None), moment.is_not(None))
+        .group_by(unit, moment)
+        .subquery("visits")
+    )
+    derived = select(
+        visits.c.unit,
+        visits.c.at,
+        func.lead(visits.c.at)
+        .over(partition_by=visits.c.unit, order_by=visits.c.at)
+        .label("next_at"),
+    )
+    nexts = _join(
+        b,
+        f"revisit:{equipment.key}:{at.key}",
+        derived,
+        lambda t: and_(t.c.unit == unit, t.c.at == moment),
+    )
     days = int(params["days"])
     if b.pg:
-        window = and_(
-            later_at > here_at, later_at <= here_at + literal(timedelta(days=days), Interval())
-        )
+        late = nexts.c.next_at > moment + literal(timedelta(days=days), Interval())
     else:
         # Dates and moments are stored as ISO text; julianday reads both.
-        start, later = func.julianday(here_at), func.julianday(later_at)
-        window = and_(later > start, later <= start + days)
-    return exists().where(
-        other.c[equipment.key] == b.base.c[equipment.key],
-        other.c.id != b.base.c.id,
-        other.c.deleted.is_(False),
-        window,
-    )
+        late = func.julianday(nexts.c.next_at) > func.julianday(moment) + days
+    return or_(nexts.c.next_at.is_(None), late)
 
 
 def problems(params: Mapping[str, Any], found: Any, rule: Any, here: str) -> list[tuple[str, str]]:

@@ -181,14 +181,19 @@ class Conflict(Exception):
 
 
 def lock_document(session: Session, app_key: str, kind: str, key: str) -> None:
-    """Serialise saves of one document on PostgreSQL (SQLite allows one writer anyway).
+    """Serialise saves of one document, so that two saves cannot both pass the revision check.
 
-    A row lock cannot cover the first save, when there is no row yet, so the lock is an
-    advisory one on the document's name, released at commit.
+    PostgreSQL: a row lock cannot cover the first save, when there is no row yet, so the lock
+    is an advisory one on the document's name, released at commit. SQLite: a write statement
+    (matching no row) takes the database's write lock before the draft is read, so a second
+    save waits and then reads the first one's result.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         number = zlib.crc32(f"designer:{app_key}:{kind}:{key}".encode())
         session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE metadata_documents SET status = status WHERE id = -1"))
 
 
 def save_checked(

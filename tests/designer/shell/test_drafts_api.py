@@ -97,3 +97,39 @@ def test_key_in_body_must_match_the_url(sample: Any, designer: Any) -> None:
     body["key"] = "client"
     data = designer.put("after_sales", "form", "customer", body).get_json()
     assert any(p["path"] == "$.key" for p in data["problems"])
+
+
+def test_two_saves_from_the_same_revision_at_once_one_is_refused(
+    sample: Any, app: Any, auth: Any
+) -> None:
+    """Both builders loaded the same revision and save at the same moment: one wins, one gets 409."""
+    import threading
+
+    from tests.conftest import AuthActions
+    from tests.designer.shell.conftest import Designer
+
+    builders = []
+    for login in ("builder_a", "builder_b"):
+        client = app.test_client()
+        actions = AuthActions(app, client)
+        actions.login(login, platform_roles=("builder",))
+        builders.append(Designer(client, actions.csrf_token()))
+    first = builders[0].get("after_sales", "form", "customer").get_json()
+    start = threading.Barrier(2)
+    results: list[int] = []
+
+    def save(designer: Any, label: str) -> None:
+        body = dict(first["body"], label=label)
+        start.wait()
+        response = designer.put("after_sales", "form", "customer", body, first["revision"])
+        results.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=save, args=(builder, label))
+        for builder, label in zip(builders, ("A", "B"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 409]

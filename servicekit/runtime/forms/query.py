@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,6 +39,24 @@ class QueryError(ValueError):
         self.problems = problems or []
 
 
+@dataclass(frozen=True)
+class RecordFacts:
+    """Values about records kept outside the form's table, joined into lists on request.
+
+    Another part of ServiceKit (the SLA timers) offers them so people can sort and filter
+    lists by them without list code knowing where they come from. ``columns(runtime)``
+    returns a subquery with a ``record_id`` column and the named columns (or None when the
+    form has no such facts); ``sorts`` maps a sort key (e.g. ``sla:due``) to a column,
+    ``flags`` a filter (e.g. ``sla:breached``) to a boolean column. Keys hold a colon, so
+    they never clash with field keys.
+    """
+
+    key: str
+    columns: Callable[[FormRuntime], Any]
+    sorts: Mapping[str, str] = field(default_factory=dict)
+    flags: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class ListRequest:
     """What a person asked to see: filter (rule language), search, sort, page."""
@@ -49,6 +68,8 @@ class ListRequest:
     cursor: str | None = None
     limit: int = 50
     trash: bool = False  # list deleted records instead (admins restore from there)
+    facts: tuple[RecordFacts, ...] = ()  # offered sorts and flags from outside the table
+    flags: tuple[str, ...] = ()  # flags of ``facts`` a record must have
 
 
 @dataclass
@@ -123,10 +144,10 @@ def _after(
     nullable: bool,
 ) -> ColumnElement[bool]:
     """Rows after (value, id) in the order: value asc/desc with nulls last, then id."""
-    beyond = key < value if descending else key > value
     later_id = id_column < record_id if descending else id_column > record_id
-    if value is None:
+    if value is None:  # a page that ended among the nulls (compared before "<" on None)
         return and_(key.is_(None), later_id)
+    beyond = key < value if descending else key > value
     if not nullable:
         return or_(beyond, and_(key == value, later_id))
     return or_(beyond, and_(key == value, later_id), key.is_(None))
@@ -164,9 +185,17 @@ def build_query(
             raise QueryError(str(exc), problems=list(exc.problems)) from exc
     if request.search and request.search.strip():
         conditions.append(_search(runtime, access, request.search.strip()[:MAX_SEARCH]))
-    column = _sort_column(runtime, request.sort)
-    key = _sort_key(column, runtime, request.sort, dialect)
-    nullable = bool(getattr(column, "nullable", True))
+    joins = _FactJoins(runtime, request.facts)
+    conditions += [joins.flag(name).is_(True) for name in request.flags]
+    extra: list[Any] = []
+    if joins.sorts(request.sort):
+        column = key = joins.sort(request.sort)
+        extra.append(key.label(request.sort))  # the cursor reads the sort value by name
+        nullable = True
+    else:
+        column = _sort_column(runtime, request.sort)
+        key = _sort_key(column, runtime, request.sort, dialect)
+        nullable = bool(getattr(column, "nullable", True))
     if request.cursor:
         value, record_id = _decode_cursor(request.cursor)
         conditions.append(_after(key, table.c.id, value, record_id, request.descending, nullable))
@@ -179,7 +208,46 @@ def build_query(
         # null skips this, so an index on it can serve the order directly.
         order.insert(0, key.is_(None))
     limit = max(1, min(int(request.limit), MAX_LIMIT))
-    return select(table).where(*conditions).order_by(*order).limit(limit + 1)
+    query = select(table, *extra).select_from(joins.joined(table))
+    return query.where(*conditions).order_by(*order).limit(limit + 1)
+
+
+class _FactJoins:
+    """The fact subqueries one list request uses, each outer-joined once."""
+
+    def __init__(self, runtime: FormRuntime, facts: tuple[RecordFacts, ...]) -> None:
+        self._runtime = runtime
+        self._facts = facts
+        self._joined: dict[str, Any] = {}
+
+    def _find(self, name: str, kind: str) -> tuple[RecordFacts, str]:
+        for facts in self._facts:
+            column = getattr(facts, kind).get(name)
+            if column is not None:
+                return facts, column
+        raise QueryError(f"cannot {'sort' if kind == 'sorts' else 'filter'} by '{name}'")
+
+    def _column(self, facts: RecordFacts, column: str) -> ColumnElement[Any]:
+        if facts.key not in self._joined:
+            subquery = facts.columns(self._runtime)
+            if subquery is None:
+                raise QueryError(f"this form has no '{facts.key}' to sort or filter by")
+            self._joined[facts.key] = subquery
+        return self._joined[facts.key].c[column]
+
+    def sorts(self, name: str) -> bool:
+        return any(name in facts.sorts for facts in self._facts)
+
+    def sort(self, name: str) -> ColumnElement[Any]:
+        return self._column(*self._find(name, "sorts"))
+
+    def flag(self, name: str) -> ColumnElement[Any]:
+        return self._column(*self._find(name, "flags"))
+
+    def joined(self, table: Any) -> Any:
+        for subquery in self._joined.values():
+            table = table.outerjoin(subquery, subquery.c.record_id == table.c.id)
+        return table
 
 
 def _search(runtime: FormRuntime, access: FormAccess, text: str) -> ColumnElement[bool]:
@@ -252,7 +320,13 @@ def count_records(
     """How many records match (without paging) — for exports and headings."""
     dialect = session.get_bind().dialect.name
     unpaged = ListRequest(
-        filter=request.filter, search=request.search, sort="id", trash=request.trash, limit=1
+        filter=request.filter,
+        search=request.search,
+        sort="id",
+        trash=request.trash,
+        limit=1,
+        facts=request.facts,
+        flags=request.flags,
     )
     query = build_query(runtime, access, unpaged, now=now, tz=tz, dialect=dialect)
     inner = query.order_by(None).limit(None).subquery()

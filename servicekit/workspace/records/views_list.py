@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 from servicekit.workspace.records.display import Displayer
+from servicekit.workspace.records.facts import list_facts
 from servicekit.workspace.records.filters import (
     OPERATORS,
     FilterProblem,
@@ -36,7 +37,7 @@ PAGE_SIZE = 25
 MAX_COLUMNS = 12
 DEFAULT_COLUMNS = 6
 _NOT_LISTED = frozenset({"long_text", "rich_text", "attachment", "image", "signature", "location"})
-_STATE_KEYS = ("q", "expr", "ff", "fo", "fv", "sort", "desc", "cols", "trash")
+_STATE_KEYS = ("q", "expr", "ff", "fo", "fv", "sort", "desc", "cols", "trash", "flag")
 
 
 def listable_fields(scope: FormScope) -> list[FieldDef]:
@@ -126,9 +127,16 @@ def list_page(app_key: str, form_key: str) -> Response:
         ]
     except FilterProblem as exc:
         problems = [{"message": _(exc.template, **exc.params), "line": None, "column": None}]
-    if sort not in ("number", "created_at", "updated_at") and sort not in {
-        c.key for c in listable_fields(scope)
-    }:
+    # Sorts and flags other packages offer for this form (the SLA's "due soonest").
+    offered = list_facts(current_app, scope)
+    fact_sorts = {k: v for o in offered for k, v in o.sort_labels.items()}
+    fact_flags = {k: v for o in offered for k, v in o.flag_labels.items()}
+    flags = tuple(dict.fromkeys(f for f in request.args.getlist("flag")[:10] if f in fact_flags))
+    if (
+        sort not in ("number", "created_at", "updated_at")
+        and sort not in {c.key for c in listable_fields(scope)}
+        and sort not in fact_sorts
+    ):
         sort = "created_at"
     page_rows: list[dict[str, Any]] = []
     next_cursor = None
@@ -142,6 +150,8 @@ def list_page(app_key: str, form_key: str) -> Response:
             cursor=request.args.get("cursor") or None,
             limit=PAGE_SIZE,
             trash=trash,
+            facts=tuple(o.facts for o in offered),
+            flags=flags,
         )
         try:
             page = list_records(
@@ -195,6 +205,9 @@ def list_page(app_key: str, form_key: str) -> Response:
         displayer=displayer,
         sort=sort,
         descending=descending,
+        fact_sorts=fact_sorts,
+        fact_flags=fact_flags,
+        flags=flags,
         filter_rows=rows or [FilterRow("", "eq", "")],
         filter_fields=filter_fields(scope.form, hidden),
         operators=OPERATORS,

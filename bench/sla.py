@@ -1,6 +1,7 @@
 """Benchmark: business-time arithmetic against a naive minute-by-minute count.
 
     python bench/sla.py [--timers 100000] [--sample 0.01] [--seed 6]
+                        [--sweep-rows 1000000] [--sweep-due 1000]
 
 For ``--timers`` random timers on the built-in China mainland calendar (starts between
 2024 and 2026 at any minute, including nights, weekends and holidays; targets of 30
@@ -9,7 +10,9 @@ each timer's due time and the business time elapsed up to a random later moment 
 ``servicekit.runtime.sla``. A ``--sample`` of the timers is then computed again by the
 obvious loop that steps one minute at a time; both sides must agree on every due time and
 every elapsed amount. It prints the time per timer of each and the ratio (naive /
-ServiceKit). Results belong in docs/performance.md.
+ServiceKit). Then, with a PostgreSQL server (SERVICEKIT_BENCH_POSTGRES_URL), it times the
+escalation sweep over ``--sweep-rows`` timer rows against the bare indexed query
+(``bench/sla_sweep.py``; ``--sweep-rows 0`` skips it). Results belong in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ def main() -> int:
     parser.add_argument("--timers", type=int, default=100_000)
     parser.add_argument("--sample", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--sweep-rows", type=int, default=1_000_000)
+    parser.add_argument("--sweep-due", type=int, default=1_000)
     args = parser.parse_args()
 
     calendar = builtin_calendar()
@@ -111,6 +116,11 @@ def main() -> int:
     )
     print(f"results agree on all {len(sample):,} sampled timers")
     print(f"ratio naive / ServiceKit per timer: {per_naive / per_fast:.1f}")
+    if args.sweep_rows:
+        from bench import sla_sweep
+
+        print()
+        return sla_sweep.main(["--rows", str(args.sweep_rows), "--due", str(args.sweep_due)])
     return 0
 
 

@@ -8,10 +8,12 @@ times, interleaved and in the same process, each ServiceKit path against its bas
   list-first   the list query ServiceKit builds (filter on the indexed ``priority`` select,
                newest first, 50 rows) vs the same query written by hand in SQL
   list-deep    the same, 10,000 rows deep through the cursor vs a hand-written keyset query
-  create       RecordStore.create (validate, formulas, number, insert, event row) vs a
-               hand-written SQLAlchemy insert of the same row, number and event
+  create       RecordStore.create (validate, formulas, number, insert, event row, and the
+               work order's workflow started by the store's created hook) vs the same rows
+               written by hand (bench/hand_records.py); both sides' rows are compared first
   list-page    the whole list page request (signed in, filter on priority, 25 rows) vs a
-               hand-written Flask view running the hand-written query and rendering a table
+               hand-written Flask view running the hand-written query and rendering a table;
+               once more with that table inside ServiceKit's page layout (navbar, apps)
   form-post    the whole new-work-order form POST (CSRF, read, validate, number, insert,
                event, redirect) vs a hand-written Flask + SQLAlchemy endpoint doing the same
 
@@ -38,13 +40,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import database_arguments, median_pair, run_on_databases  # noqa: E402
+from bench.hand_records import hand_create, order_values, writes_of  # noqa: E402
 from servicekit import create_app  # noqa: E402
 from servicekit.platform.db import get_db  # noqa: E402
 from servicekit.platform.dbsetup import upgrade_database  # noqa: E402
-from servicekit.platform.models import Event  # noqa: E402
 from servicekit.platform.packages import install_package  # noqa: E402
 from servicekit.platform.registry import get_registry  # noqa: E402
-from servicekit.platform.storage import next_number  # noqa: E402
 from servicekit.runtime.forms import Actor, Context, form_access, load_form_runtime  # noqa: E402
 from servicekit.runtime.forms.query import ListRequest, _encode_cursor, list_records  # noqa: E402
 
@@ -149,66 +150,41 @@ def _deep_cursor(app: Any) -> tuple[datetime, int]:
         return row.created_at, row.id
 
 
-def _values(customer: int) -> dict[str, Any]:
-    return {
-        "customer": customer,
-        "fault_type": "electrical",
-        "priority": "high",
-        "description": "压缩机不启动",
-        "labor_cost": Decimal("120.00"),
-    }
-
-
-def _servicekit_create(app: Any, customer: int) -> None:
+def _servicekit_create(app: Any, customer: int) -> int:
     clock = app.extensions["servicekit.clock"]
     with get_db(app).transaction() as session:
         runtime = load_form_runtime(session, "after_sales", "work_order")
-        runtime.store.create(
-            session, _values(customer), Context(now=clock.now(), tz=TZ), actor_id=None
-        )
+        return runtime.store.create(
+            session, order_values(customer), Context(now=clock.now(), tz=TZ), actor_id=None
+        ).id
 
 
-def _hand_create(app: Any, customer: int) -> None:
-    clock = app.extensions["servicekit.clock"]
+def _hand_create(app: Any, customer: int, actor_id: int | None = None) -> int:
     with get_db(app).transaction() as session:
-        runtime = load_form_runtime(session, "after_sales", "work_order")
-        table = runtime.source.table
-        values = _values(customer)
-        if values["labor_cost"] < 0 or not values["description"]:
-            raise ValueError("invalid")
-        now = clock.now()
-        number = next_number(
-            session, "after_sales.work_order", runtime.form.numbering or {}, now.astimezone(TZ)
-        )
-        record_id = session.execute(
-            table.insert().values(
-                **values,
-                total_cost=values["labor_cost"],
-                number=number,
-                created_at=now,
-                updated_at=now,
-                version=1,
-                deleted=False,
-            )
-        ).inserted_primary_key[0]
-        session.add(
-            Event(
-                app_key="after_sales",
-                form_key="work_order",
-                record_id=record_id,
-                kind="record.created",
-                at=now,
-                changes={"version": 1, "fields": {k: [None, str(v)] for k, v in values.items()}},
-            )
+        now = app.extensions["servicekit.clock"].now()
+        return hand_create(session, customer, actor_id=actor_id, now=now, tz=TZ)
+
+
+def _same_writes(app: Any, name: str, ours: int, theirs: int) -> None:
+    """Stop unless both creations wrote the same rows (ids and times aside)."""
+    with get_db(app).sessions() as session:
+        mine, hand = writes_of(session, ours), writes_of(session, theirs)
+    if mine != hand:
+        raise SystemExit(
+            f"{name}: ServiceKit and the baseline wrote different rows:\n{mine}\n{hand}"
         )
 
 
-_ROW_TEMPLATE = (
-    "<!doctype html><title>Work orders</title><table>{% for row in rows %}<tr>"
+_ROWS = (
+    "<table>{% for row in rows %}<tr>"
     '<td><a href="/r/{{ row.id }}">{{ row.number }}</a></td><td>{{ row.priority }}</td>'
     "<td>{{ row.fault_type }}</td><td>{{ row.description }}</td>"
     "<td>{{ row.created_at }}</td></tr>{% endfor %}</table>"
 )
+_ROW_TEMPLATE = "<!doctype html><title>Work orders</title>" + _ROWS
+# The same table inside ServiceKit's page layout (navbar with the installed apps, language
+# switch, notifications): what a hand-written page of the product would also render.
+_SHELL_TEMPLATE = '{% extends "base.html" %}{% block content %}' + _ROWS + "{% endblock %}"
 
 
 def _add_baseline_views(app: Any) -> None:
@@ -218,11 +194,10 @@ def _add_baseline_views(app: Any) -> None:
 
     from servicekit.platform.db import get_session
 
-    @app.get("/bench/list")
-    def bench_list() -> str:
+    def rows() -> Any:
         session = get_session()
         table = load_form_runtime(session, "after_sales", "work_order").source.table
-        rows = (
+        return (
             session.execute(
                 select(table)
                 .where(table.c.deleted.is_(False), table.c.priority == "urgent")
@@ -232,15 +207,24 @@ def _add_baseline_views(app: Any) -> None:
             .mappings()
             .all()
         )
-        return render_template_string(_ROW_TEMPLATE, rows=rows)
+
+    @app.get("/bench/list")
+    def bench_list() -> str:
+        return render_template_string(_ROW_TEMPLATE, rows=rows())
+
+    @app.get("/bench/list-in-layout")
+    def bench_list_in_layout() -> str:
+        return render_template_string(_SHELL_TEMPLATE, rows=rows())
 
     @app.post("/bench/new")
     def bench_new() -> Any:
+        from flask_login import current_user
+
         customer = int(flask_request.form["f-customer"])
         if not flask_request.form.get("f-description"):
             return "description required", 422
-        _hand_create(app, customer)
-        return redirect("/bench/list")
+        record_id = _hand_create(app, customer, current_user.id)
+        return redirect(f"/bench/records/{record_id}")
 
 
 def _numbers_in(html: str) -> list[str]:
@@ -286,10 +270,13 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
     client = _signed_in_client(app)
     ours_url = "/apps/after_sales/forms/work_order?ff=priority&fo=eq&fv=urgent"
     page_numbers = _numbers_in(client.get(ours_url).get_data(as_text=True))
-    hand_numbers = _numbers_in(client.get("/bench/list").get_data(as_text=True))
-    if not page_numbers or page_numbers != hand_numbers:
-        raise SystemExit("list-page: ServiceKit and the baseline show different rows")
+    for url in ("/bench/list", "/bench/list-in-layout"):
+        if page_numbers != _numbers_in(client.get(url).get_data(as_text=True)) or not page_numbers:
+            raise SystemExit(f"list-page: ServiceKit and {url} show different rows")
     listing = median_pair(lambda: client.get(ours_url), lambda: client.get("/bench/list"), repeat)
+    in_layout = median_pair(
+        lambda: client.get(ours_url), lambda: client.get("/bench/list-in-layout"), repeat
+    )
 
     token = _csrf(client.get("/apps/after_sales/forms/work_order/new").get_data(as_text=True))
     fields = {
@@ -301,17 +288,25 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
         "csrf_token": token,
     }
 
-    def post(url: str) -> None:
+    def post(url: str) -> int:
         reply = client.post(url, data=fields)
         if reply.status_code not in (302, 303):
             raise SystemExit(f"form-post: {url} answered {reply.status_code}")
+        return int(reply.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+    ours, theirs = post("/apps/after_sales/forms/work_order/new"), post("/bench/new")
+    _same_writes(app, "form-post", ours, theirs)
 
     posting = median_pair(
         lambda: post("/apps/after_sales/forms/work_order/new"),
         lambda: post("/bench/new"),
         repeat,
     )
-    return [("list-page", *listing), ("form-post", *posting)]
+    return [
+        ("list-page", *listing),
+        ("list-page (baseline in the page layout)", *in_layout),
+        ("form-post", *posting),
+    ]
 
 
 def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
@@ -349,6 +344,7 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
         customer = session.scalar(
             select(load_form_runtime(session, "after_sales", "customer").source.table.c.id).limit(1)
         )
+    _same_writes(app, "create", _servicekit_create(app, customer), _hand_create(app, customer))
     a, b = median_pair(
         lambda: _servicekit_create(app, customer), lambda: _hand_create(app, customer), repeat
     )

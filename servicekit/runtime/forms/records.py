@@ -142,19 +142,31 @@ class RecordStore:
 
     def rule_values(self, session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` with lookups expanded to the target records' values, for rules."""
-        expanded = dict(values)
+        return self._expanded(values, self._lookup_rows(session, values))
+
+    def _lookup_rows(
+        self, session: Session, values: Mapping[str, Any]
+    ) -> dict[str, Mapping[str, Any] | None]:
+        """The target row of each lookup that has a value (None when it does not exist)."""
+        rows: dict[str, Mapping[str, Any] | None] = {}
         for item in self.form.lookups:
             target_id = values.get(item.key)
             if target_id is None:
                 continue
-            target = self.source.lookup(item.key)
-            row = (
-                session.execute(select(target.table).where(target.table.c.id == target_id))
-                .mappings()
-                .first()
+            table = self.source.lookup(item.key).table
+            rows[item.key] = (
+                session.execute(select(table).where(table.c.id == target_id)).mappings().first()
             )
+        return rows
+
+    def _expanded(
+        self, values: Mapping[str, Any], rows: Mapping[str, Mapping[str, Any] | None]
+    ) -> dict[str, Any]:
+        expanded = dict(values)
+        for key, row in rows.items():
             if row is not None:
-                expanded[item.key] = {
+                target = self.source.lookup(key)
+                expanded[key] = {
                     "id": row["id"],
                     "number": row["number"],
                     **{f.key: codecs.from_column(f, row[f.key]) for f in target.fields if f.stored},
@@ -175,12 +187,13 @@ class RecordStore:
 
         Raises :class:`RecordInvalid` with every problem found.
         """
-        expanded = self.rule_values(session, values)
+        targets = self._lookup_rows(session, values)
+        expanded = self._expanded(values, targets)
         computed = self.logic.compute(expanded, context)
         values.update(computed)
         state = self.logic.state(expanded, context)
         errors = validate_values(self.form, values, state)
-        errors += self._lookup_errors(session, values)
+        errors += _lookup_errors(targets)
         errors += self._user_errors(session, values)
         errors += self._unique_errors(session, values, record_id)
         if not errors:
@@ -193,20 +206,6 @@ class RecordStore:
             if self.form.field(key).type != "formula":
                 values[key] = [] if self.form.field(key).type == "subform" else None
         return values
-
-    def _lookup_errors(self, session: Session, values: Mapping[str, Any]) -> list[FieldError]:
-        errors = []
-        for item in self.form.lookups:
-            target_id = values.get(item.key)
-            if target_id is None:
-                continue
-            target = self.source.lookup(item.key).table
-            exists = session.scalar(
-                select(target.c.id).where(target.c.id == target_id, target.c.deleted.is_(False))
-            )
-            if exists is None:
-                errors.append(FieldError(item.key, N_("The chosen record no longer exists.")))
-        return errors
 
     def _user_errors(self, session: Session, values: Mapping[str, Any]) -> list[FieldError]:
         """User fields must name existing users (the column is a foreign key)."""
@@ -295,10 +294,21 @@ class RecordStore:
             context.now,
             {"version": 1, "fields": self._diff({}, merged)},
         )
-        if _created_hooks:
-            record = self.get(session, record_id)
-            for hook in list(_created_hooks):
-                hook(session, self, record, actor_id, context)
+        if not _created_hooks:
+            return self.get(session, record_id)
+        # Hooks get the record as written, without reading it back; what they change
+        # (a workflow may fill fields) is read once after them.
+        written = Record(
+            id=record_id,
+            values={f.key: codecs.from_column(f, columns[f.key]) for f in self.form.stored_fields},
+            **{k: columns[k] for k in SYSTEM if k not in ("id", "deleted_at")},
+        )
+        for sub in self.form.subforms:
+            written.values[sub.key] = [
+                {c.key: row.get(c.key) for c in sub.children} for row in merged.get(sub.key) or []
+            ]
+        for hook in list(_created_hooks):
+            hook(session, self, written, actor_id, context)
         return self.get(session, record_id)
 
     def update(
@@ -489,6 +499,15 @@ class RecordStore:
             )
         )
         session.flush()
+
+
+def _lookup_errors(targets: Mapping[str, Mapping[str, Any] | None]) -> list[FieldError]:
+    """A lookup must name a record that exists and is not in the trash."""
+    return [
+        FieldError(key, N_("The chosen record no longer exists."))
+        for key, row in targets.items()
+        if row is None or row["deleted"]
+    ]
 
 
 def _plain_row(item: FieldDef, row: Mapping[str, Any]) -> dict[str, Any]:

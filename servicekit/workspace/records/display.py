@@ -107,6 +107,10 @@ class Displayer:
         return self._targets.get((key, int(record_id)), f"#{record_id}")
 
     # formatting -------------------------------------------------------------------------
+    def moment(self, value: datetime | None) -> str:
+        """A stored date-time in the reader's zone, to the minute."""
+        return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
     def text(self, item: FieldDef, value: Any) -> str | Markup:
         """``value`` of ``item`` for reading (Markup only for sanitized rich text)."""
         if value is None or value == [] or value == "":

@@ -73,12 +73,16 @@ def describe(
             )
         except RuleError:
             rule = None
+    # Only the fields the title reads: decoding every column of every row costs more.
+    read = {path.split(".")[0] for path in rule.fields} if rule is not None else set()
     texts = {}
     for row in rows:
         text = None
         if rule is not None:
             values: dict[str, Any] = {
-                f.key: codecs.from_column(f, row[f.key]) for f in target.fields if f.stored
+                f.key: codecs.from_column(f, row[f.key])
+                for f in target.fields
+                if f.stored and f.key in read
             }
             values.update(id=row["id"], number=row["number"])
             try:

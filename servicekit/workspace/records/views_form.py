@@ -184,12 +184,14 @@ def _submitted(
         result.raw[item.key] = files
     # Uploads survive a failed save, so the person need not pick the files again.
     scope.session.commit()
-    # A field a rule makes read-only keeps its value, whatever the browser sent.
-    base = record.values if record else scope.runtime.logic.default_values(scope.context())
-    _, state = _evaluate(scope, {**base, **result.values}, record.values if record else None)
-    for key in state.readonly & set(result.values):
-        result.values[key] = base.get(key)
-        result.raw.pop(key, None)
+    # A field a rule makes read-only keeps its value, whatever the browser sent (forms
+    # without such rules skip evaluating every rule for it).
+    if any(key == "readonly_if" for _key, key in scope.runtime.logic.conditions):
+        base = record.values if record else scope.runtime.logic.default_values(scope.context())
+        _, state = _evaluate(scope, {**base, **result.values}, record.values if record else None)
+        for key in state.readonly & set(result.values):
+            result.values[key] = base.get(key)
+            result.raw.pop(key, None)
     return result.values, result.raw, result.errors
 
 

@@ -34,6 +34,9 @@ from servicekit.workspace.records.filters import (
 )
 
 PAGE_SIZE = 25
+# The heading counts matching records up to here ("more than 1,000") unless the person asks
+# for the exact number: counting 100,000 matches costs a hundred times the page itself.
+COUNT_CAP = 1000
 MAX_COLUMNS = 12
 DEFAULT_COLUMNS = 6
 _NOT_LISTED = frozenset({"long_text", "rich_text", "attachment", "image", "signature", "location"})
@@ -107,6 +110,7 @@ def list_page(app_key: str, form_key: str) -> Response:
     sort = request.args.get("sort") or "created_at"
     descending = request.args.get("desc", "1" if sort == "created_at" else "0") == "1"
     columns = _columns(scope, request.args.getlist("cols"))
+    exact_count = request.args.get("count") == "all"
     problems: list[dict[str, Any]] = []
     filter_text = None
     try:
@@ -163,14 +167,18 @@ def list_page(app_key: str, form_key: str) -> Response:
                 tz=scope.app_tz,
             )
             page_rows, next_cursor = page.rows, page.next_cursor
-            total = count_records(
-                scope.session,
-                scope.runtime,
-                scope.access,
-                list_request,
-                now=scope.now,
-                tz=scope.app_tz,
-            )
+            if next_cursor or list_request.cursor:
+                total = count_records(
+                    scope.session,
+                    scope.runtime,
+                    scope.access,
+                    list_request,
+                    now=scope.now,
+                    tz=scope.app_tz,
+                    cap=None if exact_count else COUNT_CAP,
+                )
+            else:  # the first page holds them all
+                total = len(page_rows)
         except QueryError as exc:
             problems = [
                 {"message": p.message, "line": p.line, "column": p.column} for p in exc.problems
@@ -200,7 +208,7 @@ def list_page(app_key: str, form_key: str) -> Response:
         rows=page_rows,
         next_cursor=next_cursor,
         total=total,
-        app_label=_app_label(scope),
+        count_cap=None if exact_count else COUNT_CAP,
         has_cursor=bool(request.args.get("cursor")),
         displayer=displayer,
         sort=sort,
@@ -221,13 +229,6 @@ def list_page(app_key: str, form_key: str) -> Response:
         can_delete=scope.access.allows("delete") and not trash,
         is_admin=scope.access.actor.is_admin,
     )
-
-
-def _app_label(scope: FormScope) -> str:
-    from servicekit.platform.web.navigation import find_app
-
-    app = find_app(scope.session, scope.app_key, scope.locale)
-    return app.label if app is not None else scope.app_key
 
 
 def _open_view(scope: FormScope, form_key: str, view_id: int) -> Response:

@@ -59,15 +59,22 @@ def test_filter_and_search_narrow_the_list(orders) -> None:
     assert found and all("泵体" in row["description"] for row in found)
     with get_db(orders).sessions() as session:
         runtime = load_form_runtime(session, "after_sales", "work_order")
-        total = count_records(
-            session,
-            runtime,
-            form_access(runtime.form, ADMIN),
-            ListRequest(filter='priority = "urgent"'),
-            now=orders.extensions["servicekit.clock"].now(),
-            tz=TZ,
-        )
+
+        def count(cap: int | None = None) -> int:
+            return count_records(
+                session,
+                runtime,
+                form_access(runtime.form, ADMIN),
+                ListRequest(filter='priority = "urgent"'),
+                now=orders.extensions["servicekit.clock"].now(),
+                tz=TZ,
+                cap=cap,
+            )
+
+        total, short, enough = count(), count(cap=len(urgent) - 2), count(cap=len(urgent))
     assert total == len(urgent)
+    # A capped count stops one past the cap ("more than ..."), and is exact below it.
+    assert short == len(urgent) - 1 and enough == len(urgent)
 
 
 def test_search_escapes_like_wildcards(orders) -> None:

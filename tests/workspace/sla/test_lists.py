@@ -42,7 +42,10 @@ def _timer(record_id: int, target: str, due: datetime | None, **values: Any) -> 
 def _orders(shop: Any) -> dict[str, int]:
     """Five work orders whose clocks stand differently; returns their ids by name."""
     shop.clock.set(NOW)
-    ids = {name: shop.create(description=MARK) for name in ("later", "soon", "late", "done_late", "no_clock")}
+    ids = {
+        name: shop.create(description=MARK)
+        for name in ("later", "soon", "late", "done_late", "no_clock")
+    }
     timers = [
         _timer(ids["later"], "response", NOW + timedelta(hours=3)),
         _timer(ids["later"], "resolution", NOW + timedelta(days=2)),
@@ -139,3 +142,22 @@ def test_due_soonest_pages_with_cursors_in_the_same_order(shop: Any) -> None:
     assert seen[:3] == [ids["late"], ids["soon"], ids["later"]]
     assert seen[3:] == sorted([ids["done_late"], ids["no_clock"]])  # nothing due: by id
     assert len(seen) == len(set(seen)) == 5  # every order once, across three pages
+
+
+def test_the_service_dashboard_has_the_sla_widgets(shop: Any, client: Any, auth: Any) -> None:
+    auth.login("admin", locale="en")
+    response = client.get(f"/apps/{APP}/dashboards/service")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "SLA met" in page
+    assert "Average response and resolution time per month" in page
+    # Their numbers come from the timers of the work orders the reader may see.
+    shop.clock.set(NOW)
+    ids = _orders(shop)
+    with shop.db.transaction() as session:
+        timer = session.query(SlaTimer).filter_by(record_id=ids["soon"]).one()
+        timer.state, timer.met_at, timer.closed_at = "met", NOW, NOW
+    data = client.get(f"/apps/{APP}/reports/sla_met/data").get_json()
+    assert response.status_code == 200 and data is not None
+    # One met in time; one breached and open, one met late: both breaches. 1 of 3.
+    assert "33.333333" in str(data), data

@@ -205,6 +205,8 @@
     ],
   });
   wf.cy = cy;
+  // Follow the container's size (phone rotation, the panel column wrapping below).
+  if (window.ResizeObserver) new ResizeObserver(() => cy.resize()).observe(cy.container());
 
   const edgeText = (edge) => {
     let text = labelOf(edge.label, "");

@@ -80,7 +80,7 @@ def inbox_page() -> Response:
     moment = now()
     locale = _locale()
     rows: list[dict[str, Any]] = []
-    for task in inbox(session, user, team=team):
+    for task, due in inbox(session, user, team=team):
         try:
             runtime = load_form_runtime(session, task.app_key, task.form_key)
             record = runtime.store.get(session, task.record_id)
@@ -97,6 +97,8 @@ def inbox_page() -> Response:
                 "title": title,
                 "node": node_label(work.workflow, task.node_key, locale),
                 "waiting": _waiting(task.created_at, moment),
+                "due": due,
+                "overdue": due is not None and due < moment,
                 "link": url_for(
                     "tasks.work_page",
                     app_key=task.app_key,

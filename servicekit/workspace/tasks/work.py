@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from servicekit.platform.metadata.forms import label_text
 from servicekit.platform.models import (
     AppRoleGrant,
     Event,
+    SlaTimer,
     Team,
     TeamMember,
     User,
@@ -229,8 +230,13 @@ def _my_pools(session: Session, user: User) -> Any:
 
 def inbox(
     session: Session, user: User, *, team: bool = False, limit: int = 200
-) -> list[WorkflowTask]:
-    """Open tasks for the inbox: mine and my pools', or (``team``) my team mates'."""
+) -> list[tuple[WorkflowTask, datetime | None]]:
+    """Open tasks for the inbox: mine and my pools', or (``team``) my team mates'.
+
+    Each comes with when it is due: the sooner of the task's own due time (a node's time
+    limit) and the soonest due time of its work order's running SLA clocks. Overdue work
+    comes first, then by due time; work without a due time last, oldest first.
+    """
     condition: Any
     if team:
         mates = select(TeamMember.user_id).where(
@@ -239,16 +245,36 @@ def inbox(
         condition = and_(WorkflowTask.assignee_id.in_(mates), WorkflowTask.assignee_id != user.id)
     else:
         condition = or_(WorkflowTask.assignee_id == user.id, _my_pools(session, user))
-    return list(
-        session.scalars(
-            select(WorkflowTask)
-            .where(WorkflowTask.state == "open", WorkflowTask.kind != "join", condition)
-            .order_by(
-                WorkflowTask.due_at.is_(None),
-                WorkflowTask.due_at,
-                WorkflowTask.created_at,
-                WorkflowTask.id,
-            )
-            .limit(limit)
+    clocks = (
+        select(
+            SlaTimer.app_key,
+            SlaTimer.form_key,
+            SlaTimer.record_id,
+            func.min(SlaTimer.due_at).label("due_at"),
         )
+        .where(SlaTimer.closed_at.is_(None), SlaTimer.paused_since.is_(None))
+        .group_by(SlaTimer.app_key, SlaTimer.form_key, SlaTimer.record_id)
+        .subquery("clocks")
     )
+    task_due, sla_due = WorkflowTask.due_at, clocks.c.due_at
+    due = case(
+        (task_due.is_(None), sla_due),
+        (sla_due.is_(None), task_due),
+        (sla_due < task_due, sla_due),
+        else_=task_due,
+    )
+    rows = session.execute(
+        select(WorkflowTask, due.label("due"))
+        .outerjoin(
+            clocks,
+            and_(
+                clocks.c.app_key == WorkflowTask.app_key,
+                clocks.c.form_key == WorkflowTask.form_key,
+                clocks.c.record_id == WorkflowTask.record_id,
+            ),
+        )
+        .where(WorkflowTask.state == "open", WorkflowTask.kind != "join", condition)
+        .order_by(due.is_(None), due, WorkflowTask.created_at, WorkflowTask.id)
+        .limit(limit)
+    )
+    return [(task, moment) for task, moment in rows]

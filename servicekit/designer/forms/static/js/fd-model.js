@@ -9,28 +9,12 @@
  * where <path> is "s<i>" (a section) or "t<j>s<i>" (section i of tab j).
  */
 
-const RESERVED = new Set([
-  "and", "or", "not", "in", "is", "null", "true", "false", "user", "id", "number",
-  "created_at", "created_by", "updated_at", "updated_by", "version", "deleted",
-  "deleted_at", "parent_id", "position",
-]);
+import { renameInRules, slug } from "./fd-keys.js";
+
 const MAX_UNDO = 100;
 export const MAX_ROW = 4;
 
 const clone = (value) => JSON.parse(JSON.stringify(value));
-
-export function slug(text) {
-  let key = String(text || "")
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_+|_+$/g, "")
-    .slice(0, 26);
-  if (!key) return "";
-  if (!/^[a-z]/.test(key)) key = "f_" + key;
-  if (RESERVED.has(key)) key += "_value";
-  return key;
-}
 
 export class FormModel {
   constructor(body, { publishedKeys = [], texts = {} } = {}) {
@@ -374,86 +358,4 @@ export class FormModel {
     this.renamed = [key, path];
     return path;
   }
-
-  addSection(tabIndex) {
-    return this.change((body) => {
-      const n = this.sections().length + 1;
-      const section = {
-        key: this.uniqueKey("section_" + n, body.fields),
-        label: {
-          zh: this.texts.sectionZh.replace("{n}", n),
-          en: (this.texts.sectionEn || "Section {n}").replace("{n}", n),
-        },
-        rows: [],
-      };
-      if (Array.isArray(body.layout.tabs)) body.layout.tabs[tabIndex || 0].sections.push(section);
-      else body.layout.sections.push(section);
-    });
-  }
-
-  addTab() {
-    return this.change((body) => {
-      const layout = body.layout;
-      const label = (n) => ({
-        zh: this.texts.tabZh.replace("{n}", n),
-        en: (this.texts.tabEn || "Tab {n}").replace("{n}", n),
-      });
-      if (!Array.isArray(layout.tabs)) {
-        body.layout = { tabs: [{ key: "tab_1", label: label(1), sections: layout.sections }] };
-      }
-      const tabs = body.layout.tabs;
-      const n = tabs.length + 1;
-      const key = this.uniqueKey("tab_" + n, tabs);
-      const sectionKey = this.uniqueKey("section_" + (this.sections().length + 1), body.fields);
-      tabs.push({ key, label: label(n), sections: [{ key: sectionKey, rows: [] }] });
-      return tabs.length - 1;
-    });
-  }
-
-  // A section's fields move to a neighbour; the last section of a form stays.
-  removeSection(path) {
-    return this.change((body) => {
-      const match = /^(?:t(\d+))?s(\d+)$/.exec(path);
-      const list = match[1] !== undefined ? body.layout.tabs[+match[1]].sections : body.layout.sections;
-      if (this.sections().length <= 1) return;
-      const [gone] = list.splice(+match[2], 1);
-      const heir = list[Math.max(0, +match[2] - 1)] || this.sections()[0];
-      heir.rows.push(...gone.rows);
-      if (match[1] !== undefined && !list.length) body.layout.tabs.splice(+match[1], 1);
-      if (Array.isArray(body.layout.tabs) && body.layout.tabs.length === 1) {
-        body.layout = { sections: body.layout.tabs[0].sections };
-      }
-    });
-  }
-
-  setSectionProp(path, name, value) {
-    return this.change(() => {
-      const section = this.section(path);
-      if (!section) return;
-      if (value === undefined || value === "" || value === null) delete section[name];
-      else section[name] = value;
-    }, { silent: true, coalesce: path + "/" + name });
-  }
-
-  setFormProp(name, value) {
-    return this.change((body) => {
-      if (value === undefined || value === "" || value === null) delete body[name];
-      else body[name] = value;
-    }, { silent: true, coalesce: "form/" + name });
-  }
-}
-
-// Replace a field key used as a bare name in the form's rules (text in quotes is kept).
-export function renameInRules(body, oldKey, newKey) {
-  const pattern = new RegExp("(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*')|(?<![\\w.{])" + oldKey + "(?![\\w}])", "g");
-  const fix = (text) => (typeof text === "string" ? text.replace(pattern, (m, quoted) => quoted || newKey) : text);
-  const visit = (fields) => {
-    for (const f of fields || []) {
-      for (const name of ["visible_if", "required_if", "readonly_if", "expr", "default_rule"]) {
-        if (f[name]) f[name] = fix(f[name]);
-      }
-      visit(f.fields);
-    }
-  };
-  visit(body.fields);
 }

@@ -2,6 +2,7 @@
  * the shell's draft client (window.skDraft: load, debounced autosave, problems). */
 import { Canvas } from "./fd-canvas.js";
 import { FormModel } from "./fd-model.js";
+import "./fd-layout.js"; // sections and tabs operations of the model
 import { setupPalette } from "./fd-palette.js";
 import { guardPreview, showPreview } from "./fd-preview.js";
 import { Properties } from "./fd-props.js";

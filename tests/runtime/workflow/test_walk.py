@@ -30,7 +30,8 @@ def to_service(shop: Shop, **values: Any) -> int:
 def test_creating_a_work_order_opens_the_accept_task_for_the_agents(shop: Shop) -> None:
     record_id = shop.create()
     assert shop.tasks(record_id) == [("accept", None, "role:agent")]
-    kinds = [kind for kind, _ in shop.history(record_id)]
+    # The SLA engine adds its own sla.* entries (which policy applies) to the same log.
+    kinds = [kind for kind, _ in shop.history(record_id) if not kind.startswith("sla.")]
     assert kinds == ["record.created", "workflow.started", "workflow.moved", "workflow.assigned"]
     assert shop.moves(record_id) == [("begin", "start", "accept")]
     assert shop.instance(record_id).state == "active"

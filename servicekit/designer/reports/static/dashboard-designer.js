@@ -65,6 +65,17 @@
     grid.makeWidget(el, options);
   }
 
+  // A report from the list as a new widget of its default size, at (x, y) or the first free place.
+  function addFromSource(key, x, y) {
+    var source = document.querySelector('#widget-sources .sk-widget-source[data-report="' + key + '"]');
+    var widget = {report: key, width: parseInt(source.dataset.w, 10), height: parseInt(source.dataset.h, 10)};
+    if (x !== undefined && grid.getColumn() === COLUMNS) {
+      widget.x = Math.min(x, COLUMNS - widget.width);
+      widget.y = y;
+    }
+    addWidget(widget);
+  }
+
   // The widgets in reading order (top to bottom, left to right), as the phone stacks them.
   function collect() {
     if (grid.getColumn() !== COLUMNS) return;  // a one-column phone view is not an arrangement
@@ -90,22 +101,30 @@
   function bindGrid() {
     grid = window.GridStack.init({
       column: COLUMNS, cellHeight: 80, margin: 6, float: false, animate: false,
-      acceptWidgets: function (el) { return el.classList.contains("sk-widget-source"); },
       handle: ".sk-widget-head",
       resizable: {handles: "se"},
       columnOpts: {breakpointForWindow: true, breakpoints: [{w: 768, c: 1}]}
     }, $("dashboard-grid"));
-    window.GridStack.setupDragIn("#widget-sources .sk-widget-source", {appendTo: "body", helper: "clone"});
-    grid.on("dropped", function (event, previous, node) {
-      decorate(node.el, {report: node.el.dataset.report});
+    // Reports come from the list with SortableJS in fallback mode (plain mouse events, the same
+    // by hand and under automation); where the pointer is let go picks the widget's cell.
+    window.Sortable.create($("widget-sources"), {
+      group: {name: "dashboard-reports", pull: "clone", put: false}, sort: false,
+      forceFallback: true, fallbackTolerance: 3, filter: ".sk-add", preventOnFilter: false,
+      onEnd: function (evt) {
+        var point = evt.originalEvent && evt.originalEvent.changedTouches ? evt.originalEvent.changedTouches[0] : evt.originalEvent;
+        var box = $("dashboard-grid").getBoundingClientRect();
+        if (!point || point.clientX < box.left || point.clientX > box.right || point.clientY < box.top || point.clientY > box.bottom + 80) return;
+        var columns = grid.getColumn();
+        var x = Math.floor((point.clientX - box.left) / (box.width / columns));
+        var y = Math.floor((point.clientY - box.top) / grid.getCellHeight(true));
+        addFromSource(evt.item.dataset.report, Math.max(0, x), Math.max(0, y));
+      }
     });
     grid.on("change added removed", collect);
     grid.on("resizestop", function (event, el) { resizeCharts(el); });
     document.querySelectorAll("#widget-sources .sk-add").forEach(function (button) {
       button.addEventListener("click", function () {
-        var source = button.closest(".sk-widget-source");
-        addWidget({report: source.dataset.report, width: parseInt(source.getAttribute("gs-w"), 10),
-          height: parseInt(source.getAttribute("gs-h"), 10)});
+        addFromSource(button.closest(".sk-widget-source").dataset.report);
       });
     });
   }
@@ -124,8 +143,8 @@
       body.label = Object.keys(next).length ? next : config.key;
       save();
     }
-    $("dashboard-label-zh").addEventListener("change", readLabel);
-    $("dashboard-label-en").addEventListener("change", readLabel);
+    $("dashboard-label-zh").addEventListener("input", readLabel);
+    $("dashboard-label-en").addEventListener("input", readLabel);
     var filters = body.filters || {};
     $("dashboard-range").value = filters.date_range || "all";
     var boxes = document.querySelectorAll(".sk-select-filter");
@@ -148,10 +167,12 @@
   // ---- start --------------------------------------------------------------------------------
 
   function start() {
-    draft = window.skReportsDraft(config.draftUrl, texts);
-    draft.onProblems(function (list) { window.skReportProblems.show(list); });
+    draft = window.skReportsDraft(config.draftUrl);
+    draft.onProblems(function (list) { window.skReportProblems.mark([list]); });
+    draft.onProblemClick(window.skReportProblems.reveal);
     draft.load().then(function (data) {
-      body = data.body && typeof data.body === "object" && data.body.key ? data.body : starter();
+      var stored = data.body && typeof data.body === "object" ? data.body : {};
+      body = data.revision || data.published_version ? stored : Object.assign(starter(), stored);
       bindSettings();
       bindGrid();
       grid.batchUpdate();

@@ -1,5 +1,5 @@
-// The problems list beside a designer: each problem with its JSON path; the editor element whose
-// data-path is that path (or its nearest parent path) is marked invalid.
+// Problems on the designer's elements: the element whose data-path is a problem's JSON path (or
+// its nearest parent path) is marked invalid; the preview's own problems are listed under it.
 (function () {
   "use strict";
 
@@ -8,42 +8,52 @@
     return cut > 0 ? path.slice(0, cut) : "";
   }
 
-  function show(list) {
-    var box = document.getElementById("problems");
-    if (!box) return;
+  // The elements a problem at ``path`` concerns.
+  function elementsAt(path) {
+    while (path) {
+      var found = document.querySelectorAll('[data-path="' + path.replace(/["\\]/g, "") + '"]');
+      if (found.length) return Array.prototype.slice.call(found);
+      path = parentPath(path);
+    }
+    return [];
+  }
+
+  function mark(lists) {
     document.querySelectorAll(".is-invalid, .sk-invalid").forEach(function (el) {
       el.classList.remove("is-invalid", "sk-invalid");
     });
+    lists.forEach(function (list) {
+      list.forEach(function (problem) {
+        elementsAt(problem.path || "$").forEach(function (el) {
+          el.classList.add(el.matches("input, select, textarea") ? "is-invalid" : "sk-invalid");
+        });
+      });
+    });
+  }
+
+  function list(box, problems) {
+    if (!box) return;
     box.textContent = "";
-    if (!list.length) {
-      var none = document.createElement("li");
-      none.className = "text-body-secondary";
-      none.textContent = box.dataset.none;
-      box.appendChild(none);
-      return;
-    }
-    list.forEach(function (problem) {
+    problems.forEach(function (problem) {
       var item = document.createElement("li");
-      item.className = "sk-problem mb-2";
+      item.className = "sk-problem text-danger mb-1";
       item.dataset.path = problem.path || "$";
       var code = document.createElement("code");
       code.textContent = problem.path || "$";
       item.appendChild(code);
       item.appendChild(document.createTextNode(" " + problem.message));
       box.appendChild(item);
-      var path = problem.path || "$";
-      while (path) {
-        var found = document.querySelectorAll('[data-path="' + path.replace(/"/g, "") + '"]');
-        if (found.length) {
-          found.forEach(function (el) {
-            el.classList.add(el.matches("input, select, textarea") ? "is-invalid" : "sk-invalid");
-          });
-          break;
-        }
-        path = parentPath(path);
-      }
     });
   }
 
-  window.skReportProblems = {show: show};
+  // Bring the element of a clicked problem into view and focus it.
+  function reveal(problem) {
+    var found = elementsAt(problem.path || "$")[0];
+    if (!found) return;
+    found.scrollIntoView({block: "center"});
+    var target = found.matches("input, select, textarea") ? found : found.querySelector("input, select, textarea");
+    if (target) target.focus();
+  }
+
+  window.skReportProblems = {mark: mark, list: list, reveal: reveal};
 })();

@@ -18,14 +18,13 @@
   function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
 
   function showProblems() {
-    var seen = {};
-    var all = problems.draft.concat(problems.preview).filter(function (p) {
-      var id = p.path + "|" + p.message;
-      if (seen[id]) return false;
-      seen[id] = true;
-      return true;
-    });
-    window.skReportProblems.show(all);
+    window.skReportProblems.mark([problems.draft, problems.preview]);
+    // The draft's problems are in the shell's list; the preview's own are under the chart.
+    var listed = {};
+    problems.draft.forEach(function (p) { listed[p.path + "|" + p.message] = true; });
+    window.skReportProblems.list($("preview-problems"), problems.preview.filter(function (p) {
+      return !listed[p.path + "|" + p.message];
+    }));
   }
 
   // ---- the body -----------------------------------------------------------------------------
@@ -43,58 +42,9 @@
     schedulePreview();
   }
 
-  function keyFor(aggregate, path) {
-    var base = (aggregate + (path ? "_" + path : "")).toLowerCase().replace(/[^a-z0-9_]+/g, "_").slice(0, 26);
-    if (!/^[a-z]/.test(base)) base = "m_" + base;
-    var key = base, n = 2;
-    var taken = (body.measures || []).map(function (m) { return m.key; });
-    while (taken.indexOf(key) >= 0) { key = base + "_" + n; n += 1; }
-    return key;
-  }
-
-  function renameMeasure(measure, key) {
-    var old = measure.key;
-    measure.key = key;
-    (body.sort || []).forEach(function (s) { if (s.by === old) s.by = key; });
-    (body.measures || []).forEach(function (m) {
-      if (m.numerator === old) m.numerator = key;
-      if (m.denominator === old) m.denominator = key;
-    });
-  }
-
   function fieldLabel(path) {
     if (!path) return texts.records;
     return fields[path] ? fields[path].label : path;
-  }
-
-  function aggregateText(name) {
-    var option = $("measure-template").content.querySelector('.sk-aggregate option[value="' + name + '"]');
-    return option ? option.textContent : name;
-  }
-
-  function labelText(label) {
-    if (!label) return "";
-    if (typeof label === "string") return label;
-    var zh = document.documentElement.lang.indexOf("zh") === 0;
-    return (zh ? label.zh || label.en : label.en || label.zh) || "";
-  }
-
-  function chipLabel(m) { return labelText(m.label) || measureLabel(m); }
-
-  function measureLabel(m) {
-    if (m.kpi) return m.kpi;
-    var kind = m.aggregate || "count";
-    if (!m.field) return aggregateText(kind);
-    return aggregateText(kind) + " · " + fieldLabel(m.field);
-  }
-
-  function newMeasure(path) {
-    var entry = fields[path];
-    var aggregate = entry && entry.number && entry.group !== "system" ? "sum" : "count";
-    var m = {key: keyFor(aggregate, path), aggregate: aggregate};
-    if (path) m.field = path;
-    m.label = measureLabel(m);
-    return m;
   }
 
   // ---- field list ---------------------------------------------------------------------------
@@ -128,7 +78,7 @@
     order = [];
     if (!body.form) {
       var hint = document.createElement("li");
-      hint.className = "list-group-item text-body-secondary small";
+      hint.className = "list-group-item text-body-secondary small sk-hint";
       hint.textContent = texts.chooseForm;
       list.appendChild(hint);
       return Promise.resolve();
@@ -182,101 +132,13 @@
     return li;
   }
 
-  function renderMeasure(m, index) {
-    var li = fromTemplate("measure-template");
-    var here = "$.measures[" + index + "]";
-    li.dataset.path = here;
-    li.dataset.key = m.key;
-    li.dataset.field = m.field || "";
-    li.querySelector(".sk-chip-label").textContent = chipLabel(m);
-    var aggregate = li.querySelector(".sk-aggregate");
-    aggregate.value = m.kpi ? "kpi" : (m.aggregate || "count");
-    aggregate.dataset.path = here + ".aggregate";
-    var kind = aggregate.value;
-    toggle(li.querySelector(".sk-percentile-box"), kind === "percentile");
-    toggle(li.querySelector(".sk-kpi-box"), kind === "kpi");
-    li.querySelectorAll(".sk-ratio-box").forEach(function (box) { toggle(box, kind === "ratio"); });
-    var percentile = li.querySelector(".sk-percentile");
-    percentile.value = m.percentile || "";
-    percentile.dataset.path = here + ".percentile";
-    var kpi = li.querySelector(".sk-kpi");
-    kpi.value = m.kpi || kpi.value;
-    kpi.dataset.path = here + ".kpi";
-    ["numerator", "denominator"].forEach(function (part) {
-      var select = li.querySelector(".sk-" + part);
-      select.dataset.path = here + "." + part;
-      var blank = document.createElement("option");
-      blank.value = "";
-      blank.textContent = part === "numerator" ? "÷ ?" : "? ÷";
-      select.appendChild(blank);
-      (body.measures || []).forEach(function (other) {
-        if (other.key === m.key) return;
-        var option = document.createElement("option");
-        option.value = other.key;
-        option.textContent = other.key;
-        select.appendChild(option);
-      });
-      select.value = m[part] || "";
-      select.addEventListener("change", function () {
-        if (select.value) m[part] = select.value; else delete m[part];
-        changed();
-      });
-    });
-    var filter = li.querySelector(".sk-measure-filter");
-    filter.value = m.filter || "";
-    filter.dataset.path = here + ".filter";
-    var format = m.format || {};
-    var decimals = li.querySelector(".sk-decimals"), unit = li.querySelector(".sk-unit"), percent = li.querySelector(".sk-percent");
-    decimals.value = format.decimals === undefined ? "" : format.decimals;
-    unit.value = format.unit || "";
-    percent.checked = !!format.percent;
-
-    aggregate.addEventListener("change", function () {
-      var value = aggregate.value;
-      delete m.kpi; delete m.percentile; delete m.numerator; delete m.denominator; delete m.params;
-      if (value === "kpi") { delete m.aggregate; m.kpi = kpi.value; }
-      else m.aggregate = value;
-      if (value === "percentile") m.percentile = 0.9;
-      if (value === "ratio" || value === "kpi") delete m.field;
-      renameMeasure(m, keyFor(value === "kpi" ? kpi.value : value, m.field));
-      m.label = measureLabel(m);
-      changed();
-    });
-    kpi.addEventListener("change", function () {
-      m.kpi = kpi.value;
-      renameMeasure(m, keyFor(kpi.value, ""));
-      m.label = measureLabel(m);
-      changed();
-    });
-    percentile.addEventListener("change", function () {
-      var value = parseFloat(percentile.value);
-      if (value > 0 && value < 1) m.percentile = value; else delete m.percentile;
-      changed();
-    });
-    filter.addEventListener("change", function () {
-      if (filter.value.trim()) m.filter = filter.value.trim(); else delete m.filter;
-      changed();
-    });
-    function setFormat() {
-      var f = {};
-      if (decimals.value !== "") f.decimals = Math.max(0, Math.min(6, parseInt(decimals.value, 10) || 0));
-      if (unit.value.trim()) f.unit = unit.value.trim();
-      if (percent.checked) f.percent = true;
-      if (Object.keys(f).length) m.format = f; else delete m.format;
-      changed();
-    }
-    [decimals, unit, percent].forEach(function (el) { el.addEventListener("change", setFormat); });
-    li.querySelector(".sk-remove").addEventListener("click", function () {
-      body.measures.splice(index, 1);
-      if (body.sort) body.sort = body.sort.filter(function (s) { return s.by !== m.key; });
-      if (body.sort && !body.sort.length) delete body.sort;
-      changed();
-    });
-    return li;
-  }
+  var measures = window.skReportMeasures({
+    body: function () { return body; }, field: function (path) { return fields[path]; },
+    fieldLabel: fieldLabel, changed: function () { changed(); }
+  });
 
   function renderChips() {
-    [["dimensions", renderDimension], ["measures", renderMeasure]].forEach(function (pair) {
+    [["dimensions", renderDimension], ["measures", measures.render]].forEach(function (pair) {
       var list = $(pair[0]);
       list.textContent = "";
       (body[pair[0]] || []).forEach(function (item, index) { list.appendChild(pair[1](item, index)); });
@@ -307,7 +169,7 @@
       return e.date && e.group !== "subform" && e.path !== "created_at";
     }).map(function (e) { return [e.path, e.label]; }));
     options($("date-field"), dates, body.date_field || "");
-    var sorts = [["", "—"]].concat((body.measures || []).map(function (m) { return [m.key, chipLabel(m)]; }),
+    var sorts = [["", "—"]].concat((body.measures || []).map(function (m) { return [m.key, measures.label(m)]; }),
       (body.dimensions || []).map(function (d) { return [d.field, fieldLabel(d.field)]; }));
     var first = (body.sort || [])[0] || {};
     options($("sort-by"), sorts, first.by || "");
@@ -333,8 +195,8 @@
     $("chart-horizontal").checked = !!chart.horizontal;
     $("report-filter").value = body.filter || "";
     $("report-limit").value = body.limit || "";
-    $("report-label-zh").addEventListener("change", readLabel);
-    $("report-label-en").addEventListener("change", readLabel);
+    $("report-label-zh").addEventListener("input", readLabel);
+    $("report-label-en").addEventListener("input", readLabel);
     $("report-form").addEventListener("change", function () {
       body.form = $("report-form").value;
       if (!body.form) delete body.form;
@@ -380,7 +242,7 @@
   function bindDragging() {
     var common = {forceFallback: true, animation: 120, fallbackTolerance: 3};
     window.Sortable.create($("field-list"), Object.assign({}, common, {
-      group: {name: "report-fields", pull: "clone", put: false}, sort: false, filter: ".text-body-secondary"
+      group: {name: "report-fields", pull: "clone", put: false}, sort: false, filter: ".sk-hint"
     }));
     function zone(name, accepts) {
       window.Sortable.create($(name), Object.assign({}, common, {
@@ -394,7 +256,7 @@
           body[name] = body[name] || [];
           var at = Math.min(evt.newIndex, body[name].length);
           if (name === "dimensions") body.dimensions.splice(at, 0, {field: path});
-          else body.measures.splice(at, 0, newMeasure(path));
+          else body.measures.splice(at, 0, measures.create(path));
           changed();
         },
         onUpdate: function (evt) {
@@ -472,10 +334,13 @@
   // ---- start --------------------------------------------------------------------------------
 
   function start() {
-    draft = window.skReportsDraft(config.draftUrl, texts);
+    draft = window.skReportsDraft(config.draftUrl);
     draft.onProblems(function (list) { problems.draft = list; showProblems(); });
+    draft.onProblemClick(window.skReportProblems.reveal);
     draft.load().then(function (data) {
-      body = data.body && typeof data.body === "object" && data.body.key ? data.body : starter();
+      var stored = data.body && typeof data.body === "object" ? data.body : {};
+      // A new report starts as a bar chart named after its key.
+      body = data.revision || data.published_version ? stored : Object.assign(starter(), stored);
       bindSettings();
       bindDragging();
       return loadFields();

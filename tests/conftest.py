@@ -44,11 +44,11 @@ def _drop_postgres_database(name: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a PostgreSQL database made for the test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database URL of ``kind`` (a SQLite file in ``folder``, or a PostgreSQL
+    database made for the caller and dropped afterwards); fixtures of any scope yield from it."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'test.db'}"
         return
     if not POSTGRES_URL:
         if IN_CI:
@@ -59,6 +59,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         _drop_postgres_database(name)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL database made for the test."""
+    yield from fresh_database(request.param, tmp_path)
 
 
 def make_test_app(database_url: str, instance: Path, **overrides: object):  # type: ignore[no-untyped-def]

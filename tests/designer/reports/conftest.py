@@ -21,12 +21,9 @@ from servicekit.platform.db import get_db
 from servicekit.platform.storage import table_name
 from tests.conftest import (
     DATABASES,
-    IN_CI,
-    POSTGRES_URL,
-    _create_postgres_database,
-    _drop_postgres_database,
     csrf_token,
     ensure_user,
+    fresh_database,
     make_test_app,
 )
 from tests.platform.packages.conftest import SAMPLE_APP, install
@@ -47,18 +44,7 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Like the shared fixture, once per module."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('designer_reports') / 'test.db'}"
-        return
-    if not POSTGRES_URL:
-        if IN_CI:
-            pytest.fail("CI is set but SERVICEKIT_TEST_POSTGRES_URL is not")
-        pytest.skip("SERVICEKIT_TEST_POSTGRES_URL is not set")
-    url, name = _create_postgres_database()
-    try:
-        yield url
-    finally:
-        _drop_postgres_database(name)
+    yield from fresh_database(request.param, tmp_path_factory.mktemp("designer_reports"))
 
 
 @pytest.fixture(scope="module")

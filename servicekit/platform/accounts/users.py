@@ -44,6 +44,23 @@ def get_user_by_login(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
 
 
+def named_user_ids(
+    session: Session, app_key: str, logins: Iterable[str] = (), roles: Iterable[str] = ()
+) -> set[int]:
+    """Ids of the users a notification names: by login, and everyone holding one of the
+    app ``roles`` (workflow notify actions and SLA escalation steps address people this way)."""
+    ids: set[int] = set()
+    logins, roles = list(logins), list(roles)
+    if logins:
+        ids |= set(session.scalars(select(User.id).where(User.login.in_(logins))))
+    if roles:
+        query = select(AppRoleGrant.user_id).where(
+            AppRoleGrant.app_key == app_key, AppRoleGrant.role.in_(roles)
+        )
+        ids |= set(session.scalars(query))
+    return ids
+
+
 def create_user(
     session: Session,
     *,

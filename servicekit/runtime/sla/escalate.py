@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit.platform.accounts.notifications import notify
-from servicekit.platform.models import AppRoleGrant, Event, SlaTimer, User, WorkflowTask
+from servicekit.platform.accounts.users import named_user_ids
+from servicekit.platform.models import Event, SlaTimer, User, WorkflowTask
 from servicekit.runtime.rules import RuleError, compile_template
 from servicekit.runtime.sla.business_time import next_working_instant
 from servicekit.runtime.sla.calendar import Calendar
@@ -96,18 +97,9 @@ def title_of(run: StepRun) -> str:
 
 def _notify(run: StepRun, action: Mapping[str, Any], calendar: Calendar) -> None:
     session = run.session
-    ids: set[int] = set()
-    if action.get("users"):
-        ids |= set(session.scalars(select(User.id).where(User.login.in_(action["users"]))))
-    if action.get("roles"):
-        ids |= set(
-            session.scalars(
-                select(AppRoleGrant.user_id).where(
-                    AppRoleGrant.app_key == run.timer.app_key,
-                    AppRoleGrant.role.in_(action["roles"]),
-                )
-            )
-        )
+    ids = named_user_ids(
+        session, run.timer.app_key, action.get("users") or (), action.get("roles") or ()
+    )
     holder = run.record.values.get(action.get("assignee_field") or "")
     if isinstance(holder, int):
         ids.add(holder)

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit.platform.accounts.notifications import notify
-from servicekit.platform.models import AppRoleGrant, User
+from servicekit.platform.accounts.users import named_user_ids
+from servicekit.platform.models import User
 from servicekit.runtime.forms import Actor, Context, load_form_runtime, to_json
 from servicekit.runtime.workflow.loader import WorkflowRuntime
 from servicekit.runtime.workflow.outbox import enqueue
@@ -80,18 +81,9 @@ def _recipients(
     ctx: ActionContext, action: Mapping[str, Any], values: Mapping[str, Any]
 ) -> list[User]:
     session = ctx.session
-    ids: set[int] = set()
-    if action.get("users"):
-        ids |= set(session.scalars(select(User.id).where(User.login.in_(action["users"]))))
-    if action.get("roles"):
-        ids |= set(
-            session.scalars(
-                select(AppRoleGrant.user_id).where(
-                    AppRoleGrant.app_key == ctx.workflow.app_key,
-                    AppRoleGrant.role.in_(action["roles"]),
-                )
-            )
-        )
+    ids = named_user_ids(
+        session, ctx.workflow.app_key, action.get("users") or (), action.get("roles") or ()
+    )
     for key in action.get("fields") or ():
         value = values.get(key)
         if isinstance(value, int):

@@ -96,31 +96,32 @@ def _reopened(b: SqlBuilder) -> Any:
 def _revisited(b: SqlBuilder, params: Mapping[str, Any], where: str) -> Any:
     """True unless a later visit to the same equipment came at most ``days`` days after.
 
-    Every distinct (equipment, moment) of the live records gets the next later moment on
-    the same equipment (a window over them); a record is revisited when that next moment
-    is within the window. Records without equipment or moment are never revisited.
+    Every live record with equipment and moment gets the next later moment on the same
+    equipment: the moment of the next group of equal moments (a ``GROUPS`` window frame,
+    so visits at the same moment are not each other's revisit). A record is revisited when
+    that next moment is within the window; records without equipment or moment never are.
+    Deleted records get partitions of their own, so they are never anyone's revisit (and the
+    report never counts them).
+
+    Why it is shaped so: SQLite indexes a window's result for the join only when keyed by
+    record id (joined on equipment and moment it scanned every visit for every record),
+    and only when it expects many rows, which ``deleted IS 0`` on its indexed column would
+    talk it out of when the tables have no statistics.
     """
     equipment = b.path(str(params["equipment"]), f"{where}.params.equipment")
     at = b.path(str(params.get("date_field") or b.report.date_field), f"{where}.params.date_field")
     unit, moment = b.base.c[equipment.key], b.base.c[at.key]
-    visits = (
-        select(unit.label("unit"), moment.label("at"))
-        .where(b.base.c.deleted.is_(False), unit.is_not(None), moment.is_not(None))
-        .group_by(unit, moment)
-        .subquery("visits")
-    )
     derived = select(
-        visits.c.unit,
-        visits.c.at,
-        func.lead(visits.c.at)
-        .over(partition_by=visits.c.unit, order_by=visits.c.at)
+        b.base.c.id.label("record_id"),
+        func.min(moment)
+        .over(partition_by=(unit, b.base.c.deleted), order_by=moment, groups=(1, 1))
         .label("next_at"),
-    )
+    ).where(unit.is_not(None), moment.is_not(None))
     nexts = _join(
         b,
         f"revisit:{equipment.key}:{at.key}",
         derived,
-        lambda t: and_(t.c.unit == unit, t.c.at == moment),
+        lambda t: t.c.record_id == b.base.c.id,
     )
     days = int(params["days"])
     if b.pg:

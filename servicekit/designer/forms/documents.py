@@ -53,6 +53,22 @@ def working_forms(session: Session, app_key: str) -> dict[str, Any]:
     return bodies
 
 
+def app_roles(session: Session, app_key: str) -> list[tuple[str, Any]]:
+    """The app's roles as ``(key, label)``, from its draft if any, else its published body;
+    the form panel offers them for who may work with the form's records."""
+    body = draft_body(session, app_key, "app", app_key)
+    if body is None:
+        body = latest_bodies(session, app_key, "app").get(app_key)
+    roles = body.get("roles") if isinstance(body, dict) else None
+    if not isinstance(roles, list):
+        return []
+    return [
+        (role["key"], role.get("label"))
+        for role in roles
+        if isinstance(role, dict) and isinstance(role.get("key"), str)
+    ]
+
+
 def fields_of(body: Any) -> list[dict[str, Any]]:
     """The well-formed field objects of a form body (a draft may hold anything)."""
     fields = body.get("fields") if isinstance(body, dict) else None

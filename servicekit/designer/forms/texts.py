@@ -93,6 +93,7 @@ def designer_texts() -> dict[str, Any]:
         "titleTemplate": _("Record title, e.g. {{ number }} {{ subject }}"),
         "numbering": _("Business number pattern, e.g. WO-{yyyy}{mm}{dd}-{seq:4}"),
         "nothingSelected": _("Select a field on the canvas to edit it."),
+        "roleAccess": _("Who may create, read and edit records"),
         "resultTypes": {
             "text": _("Text"),
             "integer": _("Whole number"),

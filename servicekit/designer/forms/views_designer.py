@@ -16,6 +16,7 @@ from servicekit.designer.forms.blueprint import bp
 from servicekit.designer.forms.documents import (
     MAX_KEY,
     app_exists,
+    app_roles,
     fields_of,
     published_keys,
     working_forms,
@@ -73,6 +74,10 @@ def form_designer(app_key: str, form_key: str) -> Response:
             "locale": locale,
             "publishedKeys": sorted(published_keys(session, app_key, form_key)),
             "forms": form_catalog(bodies, locale),
+            "roles": [
+                [key, label_text(label, locale) or key]
+                for key, label in app_roles(session, app_key)
+            ],
             "checkUrl": url_for("designer_forms.check_rule_view", app_key=app_key),
             "previewUrl": url_for("designer_forms.preview", app_key=app_key, form_key=form_key),
             "texts": designer_texts(),

@@ -114,7 +114,24 @@ export class Properties {
       el("p", { class: "small text-body-secondary", text: this.texts.nothingSelected }),
       this.labels(() => body.label, setLabel, "formLabel"),
       this.input(this.texts.titleTemplate, body.title || "", (v) => this.model.setFormProp("title", v || undefined), { "data-prop": "title", maxlength: 1000 }),
-      this.input(this.texts.numbering, (body.numbering || {}).pattern || "", (v) => this.model.setFormProp("numbering", v ? { ...(body.numbering || {}), pattern: v } : undefined), { "data-prop": "numbering", maxlength: 60 }));
+      this.input(this.texts.numbering, (body.numbering || {}).pattern || "", (v) => this.model.setFormProp("numbering", v ? { ...(body.numbering || {}), pattern: v } : undefined), { "data-prop": "numbering", maxlength: 60 }),
+      this.roleAccess(body));
+  }
+
+  // One box per app role: without a permission no end user can open the form's records.
+  roleAccess(body) {
+    const roles = this.config.roles || [];
+    if (!roles.length) return null;
+    const full = (p) => Boolean(p && p.read && p.create && p.update);
+    const toggle = (key, on) => {
+      const next = { ...(body.permissions || {}) };
+      if (on) next[key] = { ...(next[key] || {}), read: true, create: true, update: true };
+      else delete next[key];
+      this.model.setFormProp("permissions", Object.keys(next).length ? next : undefined);
+    };
+    return el("fieldset", { class: "mb-2" },
+      el("legend", { class: "form-label small mb-1", text: this.texts.roleAccess }),
+      ...roles.map(([key, label]) => this.check(label, full((body.permissions || {})[key]), (v) => toggle(key, v), { "data-prop": `role-${key}` })));
   }
 
   tabPanel(index) {

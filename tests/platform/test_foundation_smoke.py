@@ -21,6 +21,9 @@ def test_migrations_create_platform_tables(app) -> None:
 def test_standard_library_platform_is_not_shadowed() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import servicekit, platform; print(platform.python_version())"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.strip().count(".") == 2

@@ -12,7 +12,11 @@ target_metadata = Base.metadata
 
 def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     # Record tables (rec_*) are generated from metadata and evolved by the storage layer.
-    if type_ == "table" and name is not None and (name.startswith("rec_") or name == "alembic_version"):
+    if (
+        type_ == "table"
+        and name is not None
+        and (name.startswith("rec_") or name == "alembic_version")
+    ):
         return False
     return True
 

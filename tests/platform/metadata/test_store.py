@@ -12,7 +12,11 @@ from servicekit.platform.metadata.store import (
     save_draft,
 )
 
-FORM = {"key": "ticket", "label": "Ticket", "fields": [{"key": "title", "type": "text", "label": "T"}]}
+FORM = {
+    "key": "ticket",
+    "label": "Ticket",
+    "fields": [{"key": "title", "type": "text", "label": "T"}],
+}
 
 
 def test_publishing_numbers_versions_and_keeps_earlier_ones(app, db) -> None:
@@ -32,10 +36,19 @@ def test_publishing_numbers_versions_and_keeps_earlier_ones(app, db) -> None:
 
 def test_a_draft_may_be_invalid_and_lists_its_problems(app, db) -> None:
     now = app.extensions["servicekit.clock"].now()
-    draft = save_draft(db, "desk", "form", "ticket", {"key": "ticket"}, author_id=None, now=now,
-                       problems=[Problem("Add at least one field.", "$.fields")])
-    again = save_draft(db, "desk", "form", "ticket", {"key": "ticket", "label": "x"},
-                       author_id=None, now=now)
+    draft = save_draft(
+        db,
+        "desk",
+        "form",
+        "ticket",
+        {"key": "ticket"},
+        author_id=None,
+        now=now,
+        problems=[Problem("Add at least one field.", "$.fields")],
+    )
+    again = save_draft(
+        db, "desk", "form", "ticket", {"key": "ticket", "label": "x"}, author_id=None, now=now
+    )
     db.commit()
     assert draft.id == again.id
     assert again.problems is None

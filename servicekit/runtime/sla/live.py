@@ -68,9 +68,8 @@ def install_live_updates(app: Flask) -> None:
         session.flush()  # the last changes, and anything they add to ``touched``
         touched.update(session.info.pop(TOUCHED, None) or {})
         for (app_key, form_key, record_id), at in sorted(touched.items()):
-            # No savepoint here: releasing one runs the session's after_commit listeners
-            # (the outbox hands its messages to the queue there) before the real commit.
-            # ``refresh_timers`` raises SlaError only before it writes anything.
+            # No savepoint needed: ``refresh_timers`` raises SlaError only before it
+            # writes anything.
             try:
                 refresh_timers(session, app_key, form_key, record_id, now=at, tz=tz)
             except SlaError as exc:

@@ -49,6 +49,10 @@ def register_delivery(app: Flask) -> None:
             deliver_task(message_id)
 
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            # Releasing a savepoint also fires ``after_commit``; the rows are not visible to
+            # the worker until the outer transaction commits, so wait for that one.
+            return
         ids = session.info.pop(SESSION_KEY, None)
         # Looked up at call time, so a test can stand in for a stopped worker.
         hand_off = app.extensions["servicekit.workflow.deliver"]

@@ -19,6 +19,7 @@ from servicekit.platform.config import parse_smtp_url
 from servicekit.platform.jobs import get_huey
 from servicekit.platform.models import OutboxMessage
 from servicekit.runtime.workflow import deliver, due_messages
+from servicekit.runtime.workflow.outbox import SESSION_KEY
 from tests.runtime.workflow.conftest import Shop, simple_flow
 
 
@@ -223,3 +224,31 @@ def test_mail_goes_to_a_real_smtp_server(custom: Any) -> None:
     keys = {m["Message-ID"] for m in received}
     assert keys == {f"<{m.key}@servicekit>" for m in messages(shop)}
     assert {m.state for m in messages(shop)} == {"sent"}
+
+
+def test_messages_are_handed_to_the_queue_only_when_the_outer_transaction_commits(
+    custom: Any, receiver: Receiver
+) -> None:
+    # A savepoint inside the transaction (the SLA sweep uses one per firing) must not hand
+    # messages over early: the worker would look for rows that are not committed yet, and
+    # a rollback after the savepoint would leave it a message that never existed.
+    shop = custom(hooked_flow(receiver.url))
+    handed: list[int] = []
+    shop.app.extensions["servicekit.workflow.deliver"] = handed.append
+
+    with shop.db.transaction() as session:
+        session.info[SESSION_KEY] = [101]
+        with session.begin_nested():
+            pass
+        assert handed == []
+    assert handed == [101]
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), shop.db.transaction() as session:
+        session.info[SESSION_KEY] = [102]
+        with session.begin_nested():
+            pass
+        raise Abandon
+    assert handed == [101]

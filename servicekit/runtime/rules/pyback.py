@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from servicekit.runtime.rules import check_operators
 from servicekit.runtime.rules import nodes as n
 from servicekit.runtime.rules import values as v
-from servicekit.runtime.rules.check import Checked, Info
+from servicekit.runtime.rules.check_result import Checked, Info
 from servicekit.runtime.rules.errors import LimitError, RuleError
 from servicekit.runtime.rules.limits import MAX_LIST_ITEMS, MAX_STEPS, MAX_TEXT_LENGTH
 from servicekit.runtime.rules.resolve import find_in
@@ -474,9 +475,7 @@ def _system_field(key: str) -> dict[str, Any] | None:
 
 
 def _result_kind(symbol: str, left: Type, right: Type) -> Type:
-    from servicekit.runtime.rules.check import _arith
-
-    return _arith(symbol, left, right) or left
+    return check_operators.arith(symbol, left, right) or left
 
 
 def _binary(symbol: str, left: Fn, right: Fn, lt: Type, rt: Type) -> Fn:

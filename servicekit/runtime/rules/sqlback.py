@@ -38,10 +38,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from servicekit.runtime.rules import check_operators, pyback
 from servicekit.runtime.rules import nodes as n
-from servicekit.runtime.rules import pyback
 from servicekit.runtime.rules import values as v
-from servicekit.runtime.rules.check import Checked
+from servicekit.runtime.rules.check_result import Checked
 from servicekit.runtime.rules.errors import Problem, RuleError
 from servicekit.runtime.rules.rtypes import Type
 
@@ -439,9 +439,7 @@ class _SqlCompiler:
         return left.sql
 
     def arith(self, symbol: str, a: _Value, b: _Value, node: n.Node) -> _Value:
-        from servicekit.runtime.rules.check import _arith
-
-        result = _arith(symbol, a.type, b.type) or a.type
+        result = check_operators.arith(symbol, a.type, b.type) or a.type
         kinds = (a.type.kind, b.type.kind)
         names = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
         if "null" in kinds:

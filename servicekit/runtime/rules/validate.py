@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from servicekit.runtime.rules.check import FUNCTIONS
 from servicekit.runtime.rules.errors import RuleError
 from servicekit.runtime.rules.rule import Rule, compile_rule
+from servicekit.runtime.rules.signatures import FUNCTIONS
 from servicekit.runtime.rules.template import compile_template
 
 CONDITIONS = ("visible_if", "required_if", "readonly_if")

@@ -25,7 +25,8 @@ MAX_RECORDS = 20
 def picker_data(
     session: Session, app_key: str, form_key: str | None, locale: str
 ) -> dict[str, Any]:
-    """``{"forms", "fields", "roles", "teams", "users", "policies", "records"}`` for one form."""
+    """``{"forms", "fields", "form_fields", "roles", "teams", "users", "policies", "records"}``
+    for one form."""
     forms = {k: b for k, b in working_bodies(session, app_key, "form").items()}
     app_body = working_bodies(session, app_key, "app").get(app_key) or {}
     fields = []
@@ -52,6 +53,19 @@ def picker_data(
         ],
         "fields": fields,
         "raw_fields": list(form_body.get("fields") or []),
+        # For "create a record" actions: the fields each form of the app has.
+        "form_fields": {
+            k: [
+                {
+                    "key": f.get("key"),
+                    "type": f.get("type"),
+                    "label": label_text(f.get("label"), locale) or f.get("key"),
+                }
+                for f in b.get("fields") or []
+                if f.get("type") != "subform"
+            ]
+            for k, b in sorted(forms.items())
+        },
         "roles": [
             {"key": r.get("key"), "label": label_text(r.get("label"), locale) or r.get("key")}
             for r in app_body.get("roles") or []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ensure_user
+from tests.designer.shell.conftest import designer, sample  # noqa: F401 (shared fixtures)
 from tests.platform.packages.conftest import SAMPLE_APP, install
 from tests.runtime.workflow.conftest import Shop
 

@@ -36,9 +36,13 @@
     en.value = value.en || "";
   };
   const setOrDelete = (obj, name, value) => {
-    if (value === undefined || value === "" || value === null || value === false) delete obj[name];
+    const empty = value === undefined || value === "" || value === null || value === false;
+    if (empty || (Array.isArray(value) && !value.length)) delete obj[name];
     else obj[name] = value;
   };
+  // Shared with wf-actions.js.
+  wf.option = option;
+  wf.setOrDelete = setOrDelete;
   const edit = (fn) => (event) => {
     if (filling) return;
     fn(event);

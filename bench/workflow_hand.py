@@ -279,13 +279,13 @@ class HandWriter:
         self.session.flush()
 
 
-def begin(bench: Bench, record_id: int) -> None:
-    """Start a work order's instance and open its first task, as both baselines do."""
-    with bench.db.transaction() as session:
-        writer = HandWriter(bench, session, record_id, "agent1")
-        instance = writer.start()
-        writer.moved("begin", "start", "accept")
-        writer.open(instance, "accept")
+def begin(bench: Bench, session: Session, record_id: int) -> None:
+    """Start a work order's instance and open its first task, as both baselines do, in the
+    transaction that created the work order (as ServiceKit's record-created hook does)."""
+    writer = HandWriter(bench, session, record_id, "agent1")
+    instance = writer.start()
+    writer.moved("begin", "start", "accept")
+    writer.open(instance, "accept")
 
 
 def writer_for(
@@ -305,8 +305,9 @@ Decide = Callable[[HandWriter, str, str], str]
 def run_order(bench: Bench, decide: Decide) -> int:
     """Create a work order without ServiceKit's workflow and take it through ``STEPS``, each
     action in its own transaction; ``decide`` picks where the workflow goes after each."""
-    record_id = bench.create(start=False)
-    begin(bench, record_id)
+    record_id = bench.create(
+        start=False, then=lambda session, new_id: begin(bench, session, new_id)
+    )
     engineer = None
     for action, login, values in STEPS:
         with bench.db.transaction() as session:

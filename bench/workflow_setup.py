@@ -4,6 +4,7 @@ and :class:`Bench`, which creates work orders; shared by every runner in ``bench
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,8 +98,9 @@ class Bench:
         actor = actor_for(session.get(User, self.ids[login]), APP)
         return actor, Context(now=self.clock.now(), tz=TZ, user=dict(actor.rule_user))
 
-    def create(self, start: bool) -> int:
-        """Create a work order as agent1, with or without the workflow hook."""
+    def create(self, start: bool, then: Callable[[Session, int], None] | None = None) -> int:
+        """Create a work order as agent1, with or without the workflow hook; ``then`` runs in
+        the same transaction (where a baseline starts its own workflow, as the hook would)."""
         hooks = records_module._created_hooks
         saved = list(hooks)
         if not start:
@@ -114,6 +116,8 @@ class Bench:
                     "description": "空调不制冷",
                 }
                 record = runtime.store.create(session, values, context, actor_id=actor.id)
+                if then is not None:
+                    then(session, record.id)
                 return record.id
         finally:
             hooks[:] = saved

@@ -185,6 +185,22 @@
     changed();
   }
 
+  // The filter is typed in the shared rule editor, checked against the source form's fields.
+  var filterEditor = null;
+  function bindFilter() {
+    var root = $("report-filter");
+    root.dataset.form = body.form || "";
+    root.querySelector(".sk-rule-input").value = body.filter || "";
+    filterEditor = window.SkRuleEditor.attach(root, {
+      onInput: function (text) {
+        text = text.trim();
+        if ((body.filter || "") === text) return;
+        if (text) body.filter = text; else delete body.filter;
+        changed();
+      },
+    });
+  }
+
   function bindSettings() {
     var label = body.label || {};
     $("report-label-zh").value = typeof label === "string" ? label : (label.zh || "");
@@ -193,7 +209,7 @@
     var chart = body.chart || {};
     $("chart-type").value = chart.type || "bar";
     $("chart-horizontal").checked = !!chart.horizontal;
-    $("report-filter").value = body.filter || "";
+    bindFilter();
     $("report-limit").value = body.limit || "";
     $("report-label-zh").addEventListener("input", readLabel);
     $("report-label-en").addEventListener("input", readLabel);
@@ -202,7 +218,8 @@
       if (!body.form) delete body.form;
       // Fields of another form mean nothing here.
       ["dimensions", "measures", "filter", "sort", "date_field"].forEach(function (k) { delete body[k]; });
-      $("report-filter").value = "";
+      $("report-filter").dataset.form = body.form || "";
+      filterEditor.value = "";
       loadFields().then(changed);
     });
     $("chart-type").addEventListener("change", function () {
@@ -212,11 +229,6 @@
     $("chart-horizontal").addEventListener("change", function () {
       body.chart = Object.assign({}, body.chart || {type: "bar"});
       if ($("chart-horizontal").checked) body.chart.horizontal = true; else delete body.chart.horizontal;
-      changed();
-    });
-    $("report-filter").addEventListener("change", function () {
-      var text = $("report-filter").value.trim();
-      if (text) body.filter = text; else delete body.filter;
       changed();
     });
     $("report-limit").addEventListener("change", function () {

@@ -147,3 +147,37 @@ def test_json_view_points_at_problems_and_syntax_errors(browser: Any) -> None:
     assert page.locator("#json-error").is_visible()
     cursor = page.evaluate("document.getElementById('json-text').selectionStart")
     assert cursor == len('{\n  "key": "customer",\n  "label": ')
+
+
+def test_publish_all_lists_every_problem_of_the_drafts_with_its_path(browser: Any) -> None:
+    app = browser.app
+    install_sample(app)
+    with get_db(app).transaction() as session:
+        from servicekit.platform.metadata.store import latest_published
+
+        body = json.loads(
+            json.dumps(latest_published(session, "after_sales", "form", "customer").body)
+        )
+        body["fields"][0]["type"] = "no_such_type"
+        del body["fields"][1]["label"]
+        save_draft(
+            session,
+            "after_sales",
+            "form",
+            "customer",
+            body,
+            author_id=None,
+            now=app.extensions["servicekit.clock"].now(),
+        )
+    browser.login("admin")
+    page = browser.page
+    page.goto(browser.url("/designer/apps/after_sales"))
+    page.click("#publish-all")
+    problems = page.locator("#sk-publish-modal .sk-publish-problems li")
+    problems.first.wait_for()
+    paths = [problems.nth(i).get_attribute("data-path") for i in range(problems.count())]
+    assert "$.fields[0].type" in paths
+    assert "$.fields[1]" in paths
+    text = page.locator("#sk-publish-body").inner_text()
+    assert "$.fields[0].type" in text and "customer" in text
+    assert page.locator("#sk-publish-confirm").is_disabled()

@@ -33,20 +33,38 @@
       none.textContent = t("None");
       list.append(none);
     }
-    items.forEach((text) => {
+    items.forEach((entry) => {
+      if (entry instanceof Node) {
+        list.append(entry);
+        return;
+      }
       const item = document.createElement("li");
-      item.textContent = text;
+      item.textContent = entry;
       list.append(item);
     });
     wrap.append(head, list);
     return wrap;
   }
 
+  // One problem: the document it is in, its JSON path and what is wrong.
+  function problemItem(problem) {
+    const item = document.createElement("li");
+    item.dataset.path = problem.path || "";
+    if (problem.file) item.append(problem.file + " ");
+    if (problem.path) {
+      const path = document.createElement("code");
+      path.textContent = problem.path;
+      item.append(path, ": ");
+    }
+    item.append(problem.message || "");
+    return item;
+  }
+
   function renderPreview(data) {
     const body = document.getElementById("sk-publish-body");
     body.replaceChildren();
     if (data.problems) {
-      body.append(section(data.error || t("Problems"), data.problems.map((p) => (p.file || "") + " " + p.path + ": " + p.message), "text-danger"));
+      body.append(section(data.error || t("Problems"), data.problems.map(problemItem), "text-danger sk-publish-problems"));
       return false;
     }
     const fields = data.fields || { added: [], removed: [], changed: [] };
@@ -67,6 +85,9 @@
     return true;
   }
 
+  const failure = (status, data) =>
+    (data.problems || data.refusals ? data : { problems: [{ path: "", message: data.error || String(status) }] });
+
   async function preview(url, fixedRevision) {
     if (window.skDraft && window.skDraft.url) await window.skDraft.flush();
     // Pages without autosave (the JSON view) name the revision they show.
@@ -74,7 +95,8 @@
     const { status, data } = await post(url, { revision: revision, confirm: false });
     const confirm = document.getElementById("sk-publish-confirm");
     const ok = status === 200 && renderPreview(data);
-    if (status !== 200 && !data.problems) renderPreview({ problems: [{ path: "", message: data.error || String(status) }] });
+    // A refused preview (422: the drafts have problems; 409, 404) still says why.
+    if (status !== 200) renderPreview(failure(status, data));
     current = ok ? { url: url, revision: revision, plan: data.plan } : null;
     confirm.disabled = !ok;
     window.bootstrap.Modal.getOrCreateInstance(modalEl()).show();
@@ -90,7 +112,7 @@
       window.location.reload();
       return;
     }
-    renderPreview(data.problems || data.refusals ? data : { problems: [{ path: "", message: data.error || String(status) }] });
+    renderPreview(failure(status, data));
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -263,12 +263,18 @@ def _unique_key(seen: dict[str, str], key: str, path: str, what: str) -> Found:
 
 
 def _numbering(doc: Document, names: _Names) -> Found:
+    """The business number's pattern and the pattern of each auto-number field are sound."""
+    if doc.body.get("numbering") is not None:
+        yield from _numbering_rules(doc.body["numbering"], "$.numbering")
+    for index, item in enumerate(doc.body["fields"]):
+        if item["type"] == "auto_number" and item.get("numbering") is not None:
+            yield from _numbering_rules(item["numbering"], f"$.fields[{index}].numbering")
+
+
+def _numbering_rules(numbering: dict[str, Any], path: str) -> Found:
     """Placeholders are known, exactly one ``{seq:N}``, and numbers cannot repeat after a reset."""
-    numbering = doc.body.get("numbering")
-    if numbering is None:
-        return
     pattern = numbering["pattern"]
-    here = "$.numbering.pattern"
+    here = f"{path}.pattern"
     tokens = _PLACEHOLDER.findall(pattern)
     seqs = 0
     for token in tokens:
@@ -298,7 +304,7 @@ def _numbering(doc: Document, names: _Names) -> Found:
     if missing:
         shown = " and ".join("{yyyy}" if p == "year" else f"{{{p}}}" for p in missing)
         yield (
-            "$.numbering.reset",
+            f"{path}.reset",
             f"With reset '{reset}' the sequence starts again at 1, so numbers would repeat "
             f"unless the pattern contains {shown}; add them or change the reset.",
         )

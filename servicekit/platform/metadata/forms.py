@@ -127,6 +127,11 @@ class FormDef:
         return tuple(f for f in self.fields if f.type == "subform")
 
     @property
+    def auto_numbers(self) -> tuple[FieldDef, ...]:
+        """Auto-number fields: filled from their own sequence when a record is created."""
+        return tuple(f for f in self.fields if f.type == "auto_number")
+
+    @property
     def lookups(self) -> tuple[FieldDef, ...]:
         return tuple(f for f in self.fields if f.type == "lookup")
 

@@ -25,7 +25,11 @@ from servicekit.platform.metadata.problems import Problem
 from servicekit.platform.models import User
 from servicekit.platform.storage import RecordSource, codecs, next_number
 from servicekit.platform.storage.messages import FieldValueError
-from servicekit.platform.storage.numbering import observe_numbers
+from servicekit.platform.storage.numbering import (
+    field_numbering,
+    field_sequence,
+    observe_numbers,
+)
 
 MAX_SEED_ROWS = 50_000
 
@@ -168,6 +172,13 @@ def insert_seed(
     if numbering:
         given = [r.values["number"] for r in rows if r.values.get("number")]
         observe_numbers(session, sequence, numbering, given)
+    # Auto-number fields count like the business number, each in a sequence of its own.
+    autos = [
+        (f.key, field_sequence(source.app_key, form.key, f.key), field_numbering(f))
+        for f in (form.auto_numbers if form else ())
+    ]
+    for key, name, pattern in autos:
+        observe_numbers(session, name, pattern, [r.values[key] for r in rows if r.values.get(key)])
     inserts: list[dict[str, Any]] = []
     for row in rows:
         values = dict(row.values)
@@ -202,6 +213,9 @@ def insert_seed(
         else:
             if numbering and not values.get("number"):
                 values["number"] = next_number(session, sequence, numbering, now.astimezone(tz))
+            for key, name, pattern in autos:
+                if not values.get(key):
+                    values[key] = next_number(session, name, pattern, now.astimezone(tz))
             values.update(created_at=now, updated_at=now, version=1, deleted=False)
         inserts.append(values)
     if inserts and not problems:

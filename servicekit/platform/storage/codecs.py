@@ -76,7 +76,12 @@ def _duration(raw: str) -> timedelta:
     if match is None:
         match = _CLOCK_DURATION.match(text)
     if match is None:
-        raise FieldValueError(N_("Enter a duration such as 1:30 (hours:minutes) or PT1H30M."))
+        raise FieldValueError(
+            N_(
+                "Enter a duration such as 1:30 (hours:minutes), 1:30:15 (hours:minutes:seconds) "
+                "or PT1H30M."
+            )
+        )
     parts = {k: int(v or 0) for k, v in match.groupdict().items()}
     return timedelta(
         days=parts.get("d", 0), hours=parts["h"], minutes=parts["m"], seconds=parts.get("s", 0)

@@ -1,8 +1,10 @@
-"""Business numbers such as ``WO-20261123-0001`` from a form's numbering pattern.
+"""Business numbers such as ``WO-20261123-0001`` from a form's numbering pattern, and the
+values of auto-number fields, which follow a pattern of their own.
 
-A counter row per (form, period) is incremented inside the caller's transaction; on
+A counter row per (sequence, period) is incremented inside the caller's transaction; on
 PostgreSQL the row is locked (``FOR UPDATE``) so concurrent creators never share a number,
-and SQLite serialises writers by itself.
+and SQLite serialises writers by itself. The business number's sequence is ``app.form``,
+an auto-number field's is ``app.form.field``, so each counts on its own.
 """
 
 from __future__ import annotations
@@ -10,14 +12,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import Sequence
 
 PLACEHOLDER = re.compile(r"\{(yyyy|yy|mm|dd|seq:(\d{1,2}))\}")
+# What an auto-number field without a ``numbering`` of its own counts with.
+AUTO_NUMBERING = {"pattern": "{seq:6}", "reset": "never"}
+
+
+def field_numbering(item: FieldDef) -> dict[str, Any]:
+    """The numbering of an auto-number field: its own, or :data:`AUTO_NUMBERING`."""
+    return item.get("numbering") or AUTO_NUMBERING
+
+
+def field_sequence(app_key: str, form_key: str, field_key: str) -> str:
+    """The sequence name of an auto-number field (the business number's is ``app.form``)."""
+    return f"{app_key}.{form_key}.{field_key}"
 
 
 def period_of(reset: str, local_now: datetime) -> str:

@@ -94,7 +94,8 @@ class FormLogic:
         """Hidden, required and read-only fields for these values."""
         hidden, required, readonly = set(), set(), set()
         for item in self.form.fields:
-            if item.get("required"):
+            # An auto number is given when the record is stored, so nobody has to enter it.
+            if item.get("required") and item.type != "auto_number":
                 required.add(item.key)
             if item.type in ("formula", "auto_number"):
                 readonly.add(item.key)

@@ -19,6 +19,7 @@ from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import Event, User
 from servicekit.platform.storage import RecordSource, codecs, next_number
 from servicekit.platform.storage.messages import N_, FieldError
+from servicekit.platform.storage.numbering import field_numbering, field_sequence
 from servicekit.runtime.forms.logic import Context, FormLogic
 from servicekit.runtime.forms.validate import validate_values
 
@@ -111,6 +112,7 @@ class RecordStore:
         self.form = source.form
         self.logic = logic
         self.table = source.table
+        self._auto_keys = frozenset(f.key for f in self.form.auto_numbers)
 
     # reading ---------------------------------------------------------------------------
     def get(self, session: Session, record_id: int, *, include_deleted: bool = False) -> Record:
@@ -201,9 +203,10 @@ class RecordStore:
                 errors.append(FieldError("__all__", "%(message)s", {"message": message}))
         if errors:
             raise RecordInvalid(errors)
-        # Hidden fields keep no value: what a person cannot see, they did not enter.
+        # Hidden fields keep no value: what a person cannot see, they did not enter. Formulas
+        # and auto numbers were never entered, so they keep theirs.
         for key in state.hidden:
-            if self.form.field(key).type != "formula":
+            if self.form.field(key).type not in ("formula", "auto_number"):
                 values[key] = [] if self.form.field(key).type == "subform" else None
         return values
 
@@ -263,16 +266,27 @@ class RecordStore:
         actor_id: int | None,
         locale: str = "zh_CN",
     ) -> Record:
-        """Insert a record (defaults, formulas, number, subform rows, event) after checks."""
-        merged = {**self.logic.default_values(context), **values}
+        """Insert a record (defaults, formulas, numbers, subform rows, event) after checks.
+
+        Auto-number fields are filled from their own sequences; values given for them
+        (an API body, an imported file) are ignored.
+        """
+        merged = {**self.logic.default_values(context), **self._entered(values)}
         merged = self.prepare(session, merged, context, locale=locale)
+        local_now = context.now.astimezone(context.tz)
         number = None
         if self.form.numbering:
             number = next_number(
+                session, f"{self.source.app_key}.{self.form.key}", self.form.numbering, local_now
+            )
+        # After the business number, in field order: every creator takes the counters'
+        # locks in the same order, so two creators never wait on each other in a circle.
+        for item in self.form.auto_numbers:
+            merged[item.key] = next_number(
                 session,
-                f"{self.source.app_key}.{self.form.key}",
-                self.form.numbering,
-                context.now.astimezone(context.tz),
+                field_sequence(self.source.app_key, self.form.key, item.key),
+                field_numbering(item),
+                local_now,
             )
         columns = self._columns(merged)
         columns.update(
@@ -332,6 +346,7 @@ class RecordStore:
         current = self.get(session, record_id)
         if current.version != expected_version:
             raise StaleRecord(current, self.changes_since(session, record_id, expected_version))
+        values = self._entered(values)
         if actor is not None and _edit_guards:
             changed = frozenset(self._diff(current.values, {**current.values, **values}))
             errors = [
@@ -441,6 +456,12 @@ class RecordStore:
         )
 
     # helpers ---------------------------------------------------------------------------
+    def _entered(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` without auto numbers: those come from their sequences, never from input."""
+        if not self._auto_keys:
+            return dict(values)
+        return {k: v for k, v in values.items() if k not in self._auto_keys}
+
     def _columns(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return {f.key: codecs.to_column(f, values.get(f.key)) for f in self.form.stored_fields}
 

@@ -24,7 +24,6 @@ from servicekit.platform.metadata.forms import FieldDef, FormDef
 from servicekit.platform.models import Attachment
 from servicekit.platform.storage import codecs
 from servicekit.platform.storage.messages import N_, FieldError, FieldValueError
-from servicekit.workspace.records.display import duration_text
 
 FILE_TYPES = frozenset({"attachment", "image", "signature"})
 NOT_ENTERED = frozenset({"formula", "auto_number"})
@@ -58,7 +57,7 @@ def input_text(item: FieldDef, value: Any, tz: ZoneInfo) -> Any:
         shape = "%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M"
         return value.astimezone(tz).strftime(shape)
     if kind == "duration" and isinstance(value, timedelta):
-        return duration_text(value)
+        return duration_input(value)
     if kind == "multi_select":
         return list(value)
     if kind == "location":
@@ -68,6 +67,16 @@ def input_text(item: FieldDef, value: Any, tz: ZoneInfo) -> Any:
     if kind == "boolean":
         return "true" if value else "false"
     return codecs.to_text(item, value, tz)
+
+
+def duration_input(value: timedelta) -> str:
+    """A duration as its input shows it: ``h:mm``, or ``h:mm:ss`` when it has seconds (the
+    API and imports may store them), so that saving the form again keeps them."""
+    total = int(value.total_seconds())
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{'-' if total < 0 else ''}{hours}:{minutes:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text
 
 
 def raw_from_values(form: FormDef, values: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:

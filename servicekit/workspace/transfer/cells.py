@@ -22,8 +22,9 @@ from servicekit.platform.models import User
 from servicekit.platform.storage import RecordSource, codecs
 from servicekit.platform.storage.messages import N_, FieldValueError
 
-# Fields filled by the platform or holding files: written on export, never read on import.
-NOT_IMPORTED = frozenset({"formula", "attachment", "image", "signature", "subform"})
+# Fields filled by the platform or holding files: written on export, never read on import
+# (an auto number comes from its own sequence, as the business number does).
+NOT_IMPORTED = frozenset({"formula", "auto_number", "attachment", "image", "signature", "subform"})
 NUMERIC = frozenset({"integer", "decimal", "location", "duration"})
 # A cell starting with one of these runs as a formula in spreadsheet programs.
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")

@@ -184,3 +184,21 @@ def test_tab_keys_and_section_keys_are_unique_each_among_their_own_kind() -> Non
             "give each section its own key.",
         ),
     ]
+
+
+def test_an_auto_number_fields_own_pattern_is_checked_at_its_path() -> None:
+    body = copy.deepcopy(load("after_sales/forms/work_order.json"))
+    body["fields"].append(
+        {
+            "key": "serial",
+            "type": "auto_number",
+            "label": "Serial",
+            "numbering": {"pattern": "SN-{mm}-{seq:4}", "reset": "monthly"},
+        }
+    )
+    here = f"$.fields[{len(body['fields']) - 1}].numbering"
+    problems = _problems("forms/work_order.json", body)
+    assert [path for _, path, _ in problems] == [f"{here}.reset"]
+    assert "unless the pattern contains {yyyy}" in problems[0][2]
+    body["fields"][-1]["numbering"] = {"pattern": "SN-{yyyy}{mm}-{seq:4}", "reset": "monthly"}
+    assert _problems("forms/work_order.json", body) == []

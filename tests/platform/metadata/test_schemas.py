@@ -135,3 +135,14 @@ def test_the_metadata_reference_documents_every_property_in_both_languages() -> 
             missing.add(kind)
     assert missing == set()
     assert "元数据参考" in reference and "Metadata reference" in reference
+
+
+def test_only_auto_number_fields_have_a_numbering_and_subform_rows_have_none() -> None:
+    numbering = {"pattern": "SN-{seq:5}"}
+    own = {"key": "serial", "type": "auto_number", "label": "Serial", "numbering": numbering}
+    text = {"key": "serial", "type": "text", "label": "Serial", "numbering": numbering}
+    rows = {"key": "rows", "type": "subform", "label": "Rows", "fields": [dict(own)]}
+    assert schema_problems("form", {"key": "f", "label": "F", "fields": [own]}) == []
+    assert [p.path for p in schema_problems("form", {"key": "f", "label": "F", "fields": [text]})]
+    refused = schema_problems("form", {"key": "f", "label": "F", "fields": [rows]})
+    assert [p.path for p in refused] and all(p.path.startswith("$.fields[0]") for p in refused)

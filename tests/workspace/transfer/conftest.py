@@ -76,7 +76,7 @@ def full_values(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "active": False,
         "bought_on": date(2026, 1, 31),
         "checked_at": moment,
-        "effort": timedelta(days=1, hours=1, minutes=30),
+        "effort": timedelta(days=1, hours=1, minutes=30, seconds=15),
         "state": "used",
         "tags": ["red", "green"],
         "owner": ensure_user(app, "owner1"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -23,7 +24,8 @@ NOT_IMPORTED = ("photo", "files", "sign")
 
 
 def _comparable(record: Any) -> dict[str, Any]:
-    values = {k: v for k, v in record.values.items() if k not in NOT_IMPORTED}
+    # Auto numbers are not imported either: each form's records count on their own.
+    values = {k: v for k, v in record.values.items() if k not in (*NOT_IMPORTED, "code")}
     values["lines"] = [{k: v for k, v in row.items() if k != "id"} for row in values["lines"]]
     return values
 
@@ -49,8 +51,10 @@ def test_every_field_type_round_trips(demo, client, auth, originals, kind, name)
     assert "导入 2 行，共 2 行" in page or "Imported 2 of 2 rows" in page, page
     copies = [_comparable(r) for r in records(demo, "asset_copy")]
     assert copies == originals
-    # The copy got numbers of its own; the numbers in the file only tied rows together.
+    # The copy got numbers of its own; the numbers in the file only tied rows together,
+    # and the auto numbers in the file were left for the copy's own sequence.
     assert [r.number for r in records(demo, "asset_copy")] == ["B-00001", "B-00002"]
+    assert [r.values["code"] for r in records(demo, "asset_copy")] == ["000001", "000002"]
 
 
 def test_csv_export_writes_labels_text_and_guards_formulas(demo, client, auth, originals) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +64,7 @@ def test_csv_export_writes_labels_text_and_guards_formulas(demo, client, auth, o
     main = list(csv.DictReader(io.StringIO(archive.read("asset.csv").decode("utf-8-sig"))))
     first = main[0]
     assert first["编号"] == "A-00001"
+    assert re.fullmatch(r"AS-\d{4}-0001", first["代码"])  # the auto number, its own pattern
     assert first["标题"] == "'=1+1 公式不会执行"  # shown as text by spreadsheet programs
     assert first["价格"] == "1234567.80"
     assert first["检查时间"] == "2026-03-01 08:30:15"  # Shanghai time
@@ -89,6 +94,7 @@ def test_xlsx_export_keeps_decimals_as_text_and_formulas_inert(
     assert row["价格"].data_type == "s" and row["价格"].value == "1234567.80"
     assert row["标题"].data_type == "s" and row["标题"].value == "=1+1 公式不会执行"
     assert row["数量"].value == 42
+    assert re.fullmatch(r"AS-\d{4}-0001", row["代码"].value)
     lines = book["明细"]
     assert [c.value for c in lines[2]][:4] == ["A-00001", "螺丝", 3, "0.10"]
 

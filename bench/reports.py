@@ -2,13 +2,15 @@
 
     python bench/reports.py [--rows 1000000] [--db sqlite|postgresql|both] [--repeat 5]
 
-For each database it fills the after-sales work orders with ``--rows`` records (and about
-one spare-part row for every two orders), then times, interleaved and in the same
+For each database it fills the after-sales work orders with ``--rows`` records (about one
+spare-part row for every two orders, one unit of equipment for every four, and the SLA
+timers, workflow returns and reopenings of ``bench/report_data.py``), then times, interleaved and in the same
 process, ``run_report`` (compile, one query, typed and labelled rows; no cache) against a
 hand-written SQL query returning the same numbers:
 
   month-priority      work orders and average total cost per month and priority
   <dashboard widget>  each report of the after-sales service dashboard
+  sla_breaches_by_month  SLA breaches per month (the KPI no sample report shows)
 
 Both sides must agree (counts exactly, averages to 4 decimals) before timing. It prints
 the median of each and the ratio ServiceKit / hand-written; the target is at most 1.5.
@@ -24,6 +26,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import database_arguments, median_pair, run_on_databases  # noqa: E402
+from bench.hand_reports import Tables, hand_sql  # noqa: E402
+from bench.report_data import History, equipment_rows  # noqa: E402
 from servicekit import create_app  # noqa: E402
 from servicekit.platform.accounts import create_user  # noqa: E402
 from servicekit.platform.db import get_db  # noqa: E402
@@ -57,7 +62,24 @@ WIDGETS = (
     "nps",
     "average_satisfaction",
     "backlog",
+    "first_time_fix",
+    "first_time_fix_trend",
+    "top_models",
+    "sla_met",
+    "sla_times_by_month",
 )
+# Ordered by their measure and cut to the top five: compared in order.
+RANKED = ("top_fault_types", "top_models")
+# The sla_breaches KPI per month, as a report builder would lay it out.
+BREACHES = {
+    "key": "sla_breaches_by_month",
+    "label": "SLA breaches",
+    "form": "work_order",
+    "date_field": "appointment_at",
+    "chart": {"type": "bar"},
+    "dimensions": [{"field": "appointment_at", "bucket": "month"}],
+    "measures": [{"key": "breaches", "kpi": "sla_breaches", "label": "Breaches"}],
+}
 
 
 def _fill(app: Any, rows: int) -> None:
@@ -81,6 +103,8 @@ def _fill(app: Any, rows: int) -> None:
         customers = session.scalars(select(forms.sources["customer"].table.c.id)).all()
         first_id = (session.scalar(select(func.max(source.table.c.id))) or 0) + 1
     table, parts = source.table, source.child("parts").table
+    units = _fill_equipment(engine, forms.sources["equipment"].table, customers, rows // 4)
+    history = History(seed=23)
     start = datetime(2025, 11, 1, tzinfo=UTC)
     orders: list[dict[str, Any]] = []
     rows_of_parts: list[dict[str, Any]] = []
@@ -92,6 +116,7 @@ def _fill(app: Any, rows: int) -> None:
                 "id": first_id + index,
                 "number": f"BENCH-{index:08d}",
                 "customer": rng.choice(customers),
+                "equipment": units[index % len(units)] if index % 33 else None,
                 "fault_type": rng.choice(FAULTS),
                 "priority": rng.choice(PRIORITIES),
                 "description": "bench",
@@ -107,6 +132,7 @@ def _fill(app: Any, rows: int) -> None:
                 "deleted": False,
             }
         )
+        history.add(first_id + index, moment, orders[-1]["priority"], done)
         if rng.random() < 0.5:
             rows_of_parts.append(
                 {
@@ -118,20 +144,37 @@ def _fill(app: Any, rows: int) -> None:
                 }
             )
         if len(orders) == 20_000:
-            _flush(engine, table, parts, orders, rows_of_parts)
-    _flush(engine, table, parts, orders, rows_of_parts)
+            _flush(engine, table, parts, orders, rows_of_parts, history)
+    _flush(engine, table, parts, orders, rows_of_parts, history)
     with engine.begin() as connection:
         # Statistics for the part rows too: without them PostgreSQL expects 200 parents
         # with parts and may pick a nested loop for the spare-part report.
         connection.exec_driver_sql("ANALYZE")
 
 
-def _flush(engine: Any, table: Any, parts: Any, orders: list[Any], rows: list[Any]) -> None:
+def _fill_equipment(engine: Any, table: Any, customers: list[int], count: int) -> list[int]:
+    """``count`` units of equipment; their ids shuffled, so visits to a unit spread over the year."""
+    rows = equipment_rows(random.Random(17), count, customers)
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 20_000):
+            connection.execute(table.insert(), rows[start : start + 20_000])
+        ids = [
+            i
+            for (i,) in connection.execute(select(table.c.id).where(table.c.number.like("BENCH-%")))
+        ]
+    random.Random(19).shuffle(ids)
+    return ids
+
+
+def _flush(
+    engine: Any, table: Any, parts: Any, orders: list[Any], rows: list[Any], history: History
+) -> None:
     with engine.begin() as connection:
         if orders:
             connection.execute(table.insert(), orders)
         if rows:
             connection.execute(parts.insert(), rows)
+        history.flush(connection)
     orders.clear()
     rows.clear()
 
@@ -146,65 +189,6 @@ def _servicekit(app: Any, report: ReportDef) -> list[tuple[Any, ...]]:
         viewer = Viewer(ADMIN, app.extensions["servicekit.clock"].now(), TZ)
         result = run_report(session, forms, report, viewer, locale="en")
         return [(*row.keys, *row.values) for row in result.rows]
-
-
-def _bucket(pg: bool, column: str, unit: str) -> str:
-    if pg:
-        pattern = {"day": "YYYY-MM-DD", "month": "YYYY-MM"}[unit]
-        return f"to_char(timezone('Asia/Shanghai', {column}), '{pattern}')"
-    pattern = {"day": "%Y-%m-%d", "month": "%Y-%m"}[unit]
-    return f"strftime('{pattern}', {column}, '+28800 seconds')"
-
-
-def _hand_sql(pg: bool, case: str, table: str, parts: str) -> str:
-    """What someone would write by hand for each report."""
-    num = "CAST({} AS numeric)" if pg else "CAST({} AS REAL)"
-    live = f"FROM {table} WHERE deleted = false" if pg else f"FROM {table} WHERE deleted = 0"
-    score = num.format("satisfaction")
-    nps = (
-        f"100.0 * (count(CASE WHEN {score} >= 5 THEN 1 END) - count(CASE WHEN {score} <= 3 "
-        f"THEN 1 END)) / NULLIF(count(satisfaction), 0)"
-    )
-    if case == "month-priority":
-        return (
-            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, priority, count(*), "
-            f"avg({num.format('total_cost')}) {live} GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 1000"
-        )
-    if case == "orders_per_day":
-        return (
-            f"SELECT {_bucket(pg, 'appointment_at', 'day')}, priority, count(*) {live} "
-            "GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 1000"
-        )
-    if case == "top_fault_types":
-        return (
-            f"SELECT fault_type, count(*), count(CASE WHEN priority = 'urgent' THEN 1 END) "
-            f"{live} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"
-        )
-    if case == "part_cost_by_month":
-        cost = f"qty * {num.format('unit_price')}"
-        return (
-            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, "
-            f"COALESCE(sum(p.cost), 0) / count(*) FROM {table} "
-            f"LEFT JOIN (SELECT parent_id, sum({cost}) AS cost FROM {parts} GROUP BY parent_id) p "
-            f"ON p.parent_id = {table}.id WHERE deleted = {'false' if pg else '0'} GROUP BY 1"
-        )
-    if case == "engineer_workload":
-        return (
-            f"SELECT engineer, count(*), count(CASE WHEN resolution IS NULL THEN 1 END) "
-            f"{live} GROUP BY 1"
-        )
-    if case == "satisfaction_trend":
-        return (
-            f"SELECT {_bucket(pg, 'appointment_at', 'month')}, avg({score}), {nps} "
-            f"{live} GROUP BY 1"
-        )
-    if case == "nps":
-        return f"SELECT {nps} {live}"
-    if case == "average_satisfaction":
-        return f"SELECT avg({score}) {live}"
-    if case == "backlog":
-        return f"SELECT count(*) {live} AND resolution IS NULL"
-    raise ValueError(case)
 
 
 def _hand(app: Any, sql: str) -> list[tuple[Any, ...]]:
@@ -240,7 +224,9 @@ def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(repr(v) for v in row if not isinstance(v, float))
 
 
-def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, float, float]]:
+def run(
+    url: str, rows: int, repeat: int, instance: Path, only: list[str] | None = None
+) -> list[tuple[str, float, float]]:
     app = create_app(
         {
             "SERVICEKIT_DATABASE_URL": url,
@@ -264,14 +250,22 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
     pg = get_db(app).engine.dialect.name == "postgresql"
     with get_db(app).sessions() as session:
         source = load_app_forms(session, "after_sales").sources["work_order"]
-        table, parts = source.table.name, source.child("parts").table.name
+        forms = load_app_forms(session, "after_sales")
+        tables = Tables(
+            wo=source.table.name,
+            parts=source.child("parts").table.name,
+            eq=forms.sources["equipment"].table.name,
+        )
     results = []
     cases = [("month-priority", _report("orders_by_month"))]
     cases += [(key, _report(key)) for key in WIDGETS]
+    cases += [("sla_breaches_by_month", ReportDef.from_dict(BREACHES))]
     for name, report in cases:
-        sql = _hand_sql(pg, name, table, parts)
+        if only and name not in only:
+            continue
+        sql = hand_sql(pg, name, tables)
         ours, theirs = _servicekit(app, report), _hand(app, sql)
-        if not _same(ours, theirs, ordered=name == "top_fault_types"):
+        if not _same(ours, theirs, ordered=name in RANKED):
             print(f"  {name}: ServiceKit and the hand-written query disagree", file=sys.stderr)
             a, b = set(_norm(ours)), set(_norm(theirs))
             print(f"    only ServiceKit:   {sorted(a - b, key=_sort_key)[:5]}", file=sys.stderr)
@@ -287,8 +281,10 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
 
 
 def main() -> None:
-    args = database_arguments(__doc__.split("\n\n")[0], repeat=5).parse_args()
-    run_on_databases(run, args, baseline="hand-written")
+    parser = database_arguments(__doc__.split("\n\n")[0], repeat=5)
+    parser.add_argument("--only", nargs="+", metavar="CASE", help="time only these cases")
+    args = parser.parse_args()
+    run_on_databases(partial(run, only=args.only), args, baseline="hand-written")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from servicekit.platform.models.sla import SlaTimer
 from servicekit.runtime.reports.errors import ReportError
@@ -100,23 +100,35 @@ def _resolution(b: SqlBuilder, m: Measure, cond: Any) -> Any:
     return _average_minutes(b, b.join_per_record("sla:resolution", query), cond)
 
 
-def _outcomes(b: SqlBuilder, target: str) -> Any:
-    """Per record: how many of its timers (of ``target``) were met and how many breached."""
-    met = and_(
-        SlaTimer.closed_at.is_not(None),
-        SlaTimer.met_at.is_not(None),
-        SlaTimer.breached_at.is_(None),
-    )
+def _decided(b: SqlBuilder, target: str) -> Any:
+    """Per record: how many of its timers (of ``target``) were met and how many breached.
+
+    Only decided timers are grouped (on a busy system most are, but running and cancelled
+    ones need no group); records without any get no row, which the KPIs read as zero."""
+    met = and_(SlaTimer.closed_at.is_not(None), SlaTimer.met_at.is_not(None))
+    breached = SlaTimer.breached_at.is_not(None)
     query = (
         select(
             SlaTimer.record_id,
-            func.count(case((met, literal(1)))).label("met"),
-            func.count(case((SlaTimer.breached_at.is_not(None), literal(1)))).label("breached"),
+            func.count(case((SlaTimer.breached_at.is_(None), literal(1)))).label("met"),
+            func.count(SlaTimer.breached_at).label("breached"),
         )
-        .where(*_timers(b, target_condition(target)))
+        .where(*_timers(b, target_condition(target), or_(breached, met)))
         .group_by(SlaTimer.record_id)
     )
-    return b.join_per_record(f"sla:outcomes:{target}", query)
+    return b.join_per_record(f"sla:decided:{target}", query)
+
+
+def _breached(b: SqlBuilder, target: str) -> Any:
+    """Per record with a breach: how many of its timers (of ``target``) breached.
+
+    A pass of its own, over the breached timers only: far fewer rows to group than all."""
+    query = (
+        select(SlaTimer.record_id, func.count().label("breached"))
+        .where(*_timers(b, target_condition(target), SlaTimer.breached_at.is_not(None)))
+        .group_by(SlaTimer.record_id)
+    )
+    return b.join_per_record(f"sla:breached:{target}", query)
 
 
 def _count(b: SqlBuilder, column: Any, cond: Any) -> Any:
@@ -124,14 +136,14 @@ def _count(b: SqlBuilder, column: Any, cond: Any) -> Any:
 
 
 def _met(b: SqlBuilder, m: Measure, cond: Any) -> Any:
-    per_record = _outcomes(b, _target(b, m, "sla_met"))
+    per_record = _decided(b, _target(b, m, "sla_met"))
     met = _count(b, per_record.c.met, cond)
     decided = _count(b, per_record.c.met + per_record.c.breached, cond)
     return b.mul(b.div(met, decided), 100)
 
 
 def _breaches(b: SqlBuilder, m: Measure, cond: Any) -> Any:
-    per_record = _outcomes(b, _target(b, m, "sla_breaches"))
+    per_record = _breached(b, _target(b, m, "sla_breaches"))
     return _count(b, per_record.c.breached, cond)
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every runtime engine with the platform."""
-    from servicekit.runtime import forms, reports, rules, sla, workflow
+    from servicekit.runtime import demo, forms, reports, rules, sla, workflow
 
     if hasattr(rules, "init_app"):
         rules.init_app(app)
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     workflow.init_app(app)
     sla.init_app(app)
     reports.init_app(app)
+    demo.init_app(app)

@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from servicekit.platform.cli._common import fail, now
+from servicekit.platform.cli._common import app_zone, fail, now
 from servicekit.platform.db import get_db
 from servicekit.platform.dbsetup import upgrade_database
 from servicekit.platform.packages import installed_keys
+from servicekit.platform.registry import get_registry
 
 # (login, display name, platform roles, after-sales roles)
 DEMO_USERS = (
@@ -82,6 +83,15 @@ def installed_keys_now() -> list[str]:
         return installed_keys(session)
 
 
+def _run_ready_hooks() -> None:
+    """Let the runtime add what the demo data lacks (histories, timers), once per record."""
+    for hook in get_registry(current_app).hooks_for("demo.ready"):
+        with get_db().transaction() as session:
+            message = hook(session, now(), app_zone())
+        if message:
+            click.echo(message)
+
+
 def run_demo(install: Callable[[Path], None], sample_apps: Path) -> None:
     """Upgrade the database, install missing sample apps, create demo users, print logins."""
     upgrade_database(current_app)
@@ -94,6 +104,7 @@ def run_demo(install: Callable[[Path], None], sample_apps: Path) -> None:
         install(package)
     password = demo_password(Path(current_app.config["SERVICEKIT_INSTANCE_PATH"]))
     _ensure_demo_users(password)
+    _run_ready_hooks()
     click.echo("")
     click.echo("Demo logins (one shared password) · 演示账号（共用密码）:")
     for login, name, platform_roles, roles in DEMO_USERS:

@@ -145,6 +145,21 @@ def current_state(
         "id": record.id,
         "number": record.number,
     }
+    return state_for_values(session, runtime, values, policies, now=now, tz=tz)
+
+
+def state_for_values(
+    session: Session,
+    runtime: Any,
+    values: dict[str, Any],
+    policies: list[Any],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """:func:`current_state` for rule values already read (with ``id`` and ``number``) of a
+    record of ``runtime``'s form."""
+    app_key, form_key = runtime.app.app_key, runtime.key
     fields = runtime.app.fields.get(form_key, [])
     forms = runtime.app.fields
     policy = select_policy(policies, form_key, fields, values, now=now, tz=str(tz), forms=forms)

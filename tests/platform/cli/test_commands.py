@@ -86,6 +86,8 @@ def test_demo_is_idempotent_and_prints_the_same_logins(run, database_url: str) -
     first = run("demo")
     assert first.returncode == 0, first.stderr
     assert "Installed after_sales" in first.stdout
+    # Every seeded work order gets a workflow history and SLA timers, once.
+    assert "Work order histories and SLA timers written: 1148." in first.stdout
     assert "dispatcher" in first.stdout and "engineer1" in first.stdout
     # The engineers the sample work orders name can sign in, under their names.
     engine = create_engine(database_url)
@@ -103,6 +105,7 @@ def test_demo_is_idempotent_and_prints_the_same_logins(run, database_url: str) -
     second = run("demo")
     assert second.returncode == 0, second.stderr
     assert "already installed" in second.stdout
+    assert "histories" not in second.stdout
     assert f"login: admin       password: {password}" in second.stdout
 
 

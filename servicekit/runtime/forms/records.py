@@ -37,6 +37,11 @@ SYSTEM = (
 )
 
 
+# Key of ``session.info``: (table, record id) of every record this session updated, so that
+# creating a record knows whether its created hooks changed it.
+_UPDATED = "servicekit.records.updated"
+
+
 # Called in the creating transaction after a record is stored: (session, store, record,
 # actor id, context). Engines such as the workflow register here, so forms need not know them.
 CreatedHook = Callable[[Session, "RecordStore", "Record", "int | None", Context], None]
@@ -308,10 +313,7 @@ class RecordStore:
             context.now,
             {"version": 1, "fields": self._diff({}, merged)},
         )
-        if not _created_hooks:
-            return self.get(session, record_id)
-        # Hooks get the record as written, without reading it back; what they change
-        # (a workflow may fill fields) is read once after them.
+        # Hooks get the record as written, without reading it back.
         written = Record(
             id=record_id,
             values={f.key: codecs.from_column(f, columns[f.key]) for f in self.form.stored_fields},
@@ -323,7 +325,13 @@ class RecordStore:
             ]
         for hook in list(_created_hooks):
             hook(session, self, written, actor_id, context)
-        return self.get(session, record_id)
+        if (self.table.name, record_id) in session.info.get(_UPDATED, ()):
+            # A hook changed the record (a workflow filled a field): read what it wrote.
+            return self.get(session, record_id)
+        # Otherwise the record is what was written; only the subform rows' new ids are read.
+        for sub in self.form.subforms:
+            written.values[sub.key] = self._rows(session, sub, record_id)
+        return written
 
     def update(
         self,
@@ -377,6 +385,7 @@ class RecordStore:
             current = self.get(session, record_id)
             raise StaleRecord(current, self.changes_since(session, record_id, expected_version))
         self._write_rows(session, record_id, merged, replace=True)
+        session.info.setdefault(_UPDATED, set()).add((self.table.name, record_id))
         self._event(
             session,
             "record.updated",

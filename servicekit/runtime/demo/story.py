@@ -6,7 +6,8 @@ invents that path from those fields, deterministically (one random stream per bu
 number), in working time of the SLA calendar: the agent accepts, the dispatcher dispatches,
 the engineer finishes at the appointment, a supervisor reviews costly parts (and returns a
 few), the agent follows up and closes; a few closed ones are reopened. Most meet their SLA
-targets; some answer late, wait for a busy customer or need rework, and breach.
+targets; some answer late, wait for a busy customer or need rework, and breach — more
+often in the summer peak, less once the fifth engineer has joined.
 
 Work orders without a resolution are still open: at the service visit when an engineer is
 named, else waiting for dispatch or acceptance. Finished but unrated ones from the last
@@ -27,6 +28,9 @@ from servicekit.runtime.sla.business_time import due
 MINUTE = timedelta(minutes=1)
 # How long a finished, unrated work order may wait at the follow-up before the agent closes it.
 FOLLOW_UP_WAIT = timedelta(days=14)
+# How much more often work runs late, by month: the summer chiller peak stretches the team;
+# from October the fifth engineer has settled in.
+BUSY = {6: 1.8, 7: 2.4, 8: 2.0, 9: 1.3, 10: 0.7, 11: 0.7}
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,10 @@ def plan(
         last = steps[-1].at if steps else created
         return max(moment, last + MINUTE)
 
+    busy = BUSY.get(created.month, 1.0)
+
     def late(share: float) -> bool:
-        return rng.random() < share
+        return rng.random() < share * busy
 
     # Response: accepting the work order (30 working minutes urgent, 4 hours otherwise).
     if urgent:

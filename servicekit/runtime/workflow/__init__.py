@@ -71,7 +71,7 @@ def _start_on_create(
     """Start the form's workflow, if it has one, for a record just created."""
     from servicekit.runtime.forms import Actor
 
-    workflow = find_workflow(session, store.source.app_key, store.form.key)
+    workflow = find_workflow(session, store.source.app_key, store.form.key, store=store)
     if workflow is None:
         return
     user = dict(context.user or {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,8 +101,13 @@ def find_workflow(
     *,
     key: str | None = None,
     version: int | None = None,
+    store: Any = None,
 ) -> WorkflowRuntime | None:
-    """The newest published workflow bound to ``form_key`` (or the given key and version)."""
+    """The newest published workflow bound to ``form_key`` (or the given key and version).
+
+    ``store`` is the caller's record store of that form, when it has one (a created hook):
+    a runtime already built on that store is reused, without looking the form up again.
+    """
     best: WorkflowDef | None = None
     for definition in _published(session, app_key):
         if definition.form != form_key:
@@ -114,6 +120,12 @@ def find_workflow(
             best = definition
     if best is None:
         return None
+    if store is not None:
+        # The store comes from the form set the caller loaded for this very change, so a
+        # runtime on it is as current as looking the form up again would give.
+        cached = _by_store.get((id(best), id(store)))
+        if cached is not None and cached.definition is best and cached.form.store is store:
+            return cached
     form = load_form_runtime(session, app_key, form_key)
     return _runtime(best, form)
 
@@ -134,6 +146,8 @@ def load_workflow(
 
 
 _runtimes: dict[tuple[int, int], WorkflowRuntime] = {}
+# The same runtimes by (definition, record store), for find_workflow(store=...).
+_by_store: dict[tuple[int, int], WorkflowRuntime] = {}
 
 
 def _runtime(definition: WorkflowDef, form: FormRuntime) -> WorkflowRuntime:
@@ -146,4 +160,7 @@ def _runtime(definition: WorkflowDef, form: FormRuntime) -> WorkflowRuntime:
             _runtimes.clear()
         cached = WorkflowRuntime(definition, form)
         _runtimes[cache_key] = cached
+        if len(_by_store) > 256:
+            _by_store.clear()
+        _by_store[(id(definition), id(form.store))] = cached
     return cached

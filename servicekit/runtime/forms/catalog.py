@@ -7,7 +7,7 @@ as none of the app's forms gets a new version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +20,10 @@ from servicekit.platform.storage import RecordSource, sources_for_app
 from servicekit.runtime.forms.logic import FormLogic
 from servicekit.runtime.forms.permissions import Actor
 from servicekit.runtime.forms.records import RecordStore
+from servicekit.runtime.rules import Rule, compile_rule
+
+# Compiled rules kept per app version (list filters, saved views, lookup titles).
+_RULES_KEPT = 512
 
 
 class FormNotFound(LookupError):
@@ -35,6 +39,27 @@ class AppForms:
     sources: dict[str, RecordSource]
     fields: dict[str, list[dict[str, Any]]]  # form key -> raw fields, for rule lookups
     stores: dict[str, RecordStore]
+    _rules: dict[tuple[str, str, str | None], Rule] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def rule(self, form_key: str, source: str, expect: str | None = None) -> Rule:
+        """``source`` compiled against form ``form_key`` of this app version; raises RuleError.
+
+        Lists compile their filter and lookup titles on every request; compiling hashes
+        every field of the app, so the result is kept with the app version it was made for
+        (a republished form is a new version and compiles afresh).
+        """
+        key = (form_key, source, expect)
+        rule = self._rules.get(key)
+        if rule is None:
+            if len(self._rules) >= _RULES_KEPT:
+                self._rules.clear()
+            rule = compile_rule(
+                source, self.fields.get(form_key, []), forms=self.fields, expect=expect
+            )
+            self._rules[key] = rule
+        return rule
 
 
 @dataclass(frozen=True)

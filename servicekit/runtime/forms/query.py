@@ -23,12 +23,21 @@ from sqlalchemy.sql import ColumnElement
 from servicekit.platform.storage import codecs
 from servicekit.runtime.forms.catalog import FormRuntime
 from servicekit.runtime.forms.permissions import FormAccess
-from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.runtime.rules import RuleError
 
 MAX_LIMIT = 500
 MAX_SEARCH = 100
 SORTABLE_SYSTEM = ("number", "created_at", "updated_at", "id")
 SEARCHABLE = ("text", "long_text", "select", "auto_number")
+_SYSTEM_COLUMNS = (
+    "id",
+    "number",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "version",
+)
 
 
 class QueryError(ValueError):
@@ -172,12 +181,7 @@ def build_query(
     ]
     if request.filter and request.filter.strip():
         try:
-            rule = compile_rule(
-                request.filter,
-                [f.raw for f in runtime.form.fields],
-                forms=runtime.app.fields,
-                expect="boolean",
-            )
+            rule = runtime.app.rule(runtime.key, request.filter, expect="boolean")
             conditions.append(
                 rule.to_sql(runtime.source, now=now, user=dict(access.actor.rule_user), tz=tz)
             )
@@ -279,27 +283,12 @@ def list_records(
     limit = max(1, min(int(request.limit), MAX_LIMIT))
     result = session.execute(query).mappings().all()
     page = ListPage()
-    fields = runtime.form.stored_fields
+    # Rights are per field, not per row: decide once which columns the rows carry.
+    fields = [f for f in runtime.form.stored_fields if access.field_right(f.key) != "hidden"]
+    from_column = codecs.from_column
     for row in result[:limit]:
-        values = {
-            f.key: codecs.from_column(f, row[f.key])
-            for f in fields
-            if access.field_right(f.key) != "hidden"
-        }
-        values.update(
-            {
-                name: row[name]
-                for name in (
-                    "id",
-                    "number",
-                    "created_at",
-                    "created_by",
-                    "updated_at",
-                    "updated_by",
-                    "version",
-                )
-            }
-        )
+        values = {f.key: from_column(f, row[f.key]) for f in fields}
+        values.update({name: row[name] for name in _SYSTEM_COLUMNS})
         page.rows.append(values)
     if len(result) > limit:
         last = result[limit - 1]

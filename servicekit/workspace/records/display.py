@@ -50,6 +50,7 @@ class Displayer:
         self.tz = tz
         self._users: dict[int, str] = {}
         self._targets: dict[tuple[str, int], str] = {}
+        self._labels: dict[int, tuple[FieldDef, dict[str, str]]] = {}
 
     # batching ---------------------------------------------------------------------------
     def prefetch(self, fields: Iterable[FieldDef], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -146,10 +147,21 @@ class Displayer:
         return str(value)
 
     def _option(self, item: FieldDef, value: str) -> str:
-        for option in item.options:
-            if option.value == value:
-                return option.label_for(self.locale)
-        return str(value)
+        # A list shows the same few options row after row: look each field's labels up once.
+        # By the field itself: a subform's column may share its key with a form field.
+        kept = self._labels.get(id(item))
+        if kept is None:
+            labels = {o.value: o.label_for(self.locale) for o in reversed(item.options)}
+            kept = self._labels[id(item)] = (item, labels)  # holding item keeps its id unique
+        return kept[1].get(value, str(value))
+
+    def cells(
+        self, fields: Iterable[FieldDef], rows: Iterable[Mapping[str, Any]]
+    ) -> list[list[str | Markup]]:
+        """Each row's ``fields`` for reading, a list per row (call :meth:`prefetch` first)."""
+        fields = list(fields)
+        text = self.text
+        return [[text(item, row.get(item.key)) for item in fields] for row in rows]
 
     def json_text(self, item: FieldDef, raw: Any) -> str:
         """A value as the event log keeps it (JSON form), shown for reading."""

@@ -27,7 +27,7 @@ from servicekit.runtime.forms import (
     load_form_runtime,
 )
 from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
-from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.runtime.rules import RuleError
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 
@@ -60,30 +60,26 @@ def describe(
     wanted = {int(i) for i in ids}
     if not wanted:
         return {}
-    rows = (
-        session.execute(select(target.table).where(target.table.c.id.in_(wanted))).mappings().all()
-    )
     rule = None
     if item.get("display"):
         try:
-            rule = compile_rule(
-                item.get("display"),
-                runtime.app.fields.get(item.get("form"), []),
-                forms=runtime.app.fields,
-            )
+            rule = runtime.app.rule(str(item.get("form")), item.get("display"))
         except RuleError:
             rule = None
-    # Only the fields the title reads: decoding every column of every row costs more.
+    # Only the columns the title reads: reading and decoding every column costs more.
     read = {path.split(".")[0] for path in rule.fields} if rule is not None else set()
+    fields = [f for f in target.fields if f.stored and f.key in read]
+    table = target.table
+    rows = session.execute(
+        select(table.c.id, table.c.number, *[table.c[f.key] for f in fields]).where(
+            table.c.id.in_(wanted)
+        )
+    ).mappings()
     texts = {}
     for row in rows:
         text = None
         if rule is not None:
-            values: dict[str, Any] = {
-                f.key: codecs.from_column(f, row[f.key])
-                for f in target.fields
-                if f.stored and f.key in read
-            }
+            values: dict[str, Any] = {f.key: codecs.from_column(f, row[f.key]) for f in fields}
             values.update(id=row["id"], number=row["number"])
             try:
                 result = rule.evaluate(values)

@@ -12,26 +12,27 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import SavedView
 from servicekit.platform.storage.messages import N_
-from servicekit.platform.web.rendering import render
+from servicekit.platform.web.rendering import is_htmx, render
 from servicekit.runtime.forms.query import ListRequest, QueryError, count_records, list_records
-from servicekit.runtime.rules import RuleError, compile_rule
+from servicekit.runtime.rules import RuleError
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 from servicekit.workspace.records.display import Displayer
 from servicekit.workspace.records.facts import list_facts
 from servicekit.workspace.records.filters import (
-    OPERATORS,
     FilterProblem,
     FilterRow,
     build_filter,
     filter_fields,
 )
+from servicekit.workspace.records.fragments import cached_fragment
 
 PAGE_SIZE = 25
 # The heading counts matching records up to here ("more than 1,000") unless the person asks
@@ -62,6 +63,37 @@ def _columns(scope: FormScope, asked: list[str]) -> list[FieldDef]:
     return plain[: DEFAULT_COLUMNS - 1]
 
 
+def _column_chooser(scope: FormScope, columns: list[FieldDef]) -> Markup:
+    """The column chooser, kept per form version, language, visible and chosen columns."""
+    offered = listable_fields(scope)
+    chosen = tuple(c.key for c in columns)
+    return cached_fragment(
+        "records/_column_chooser.html",
+        (*_form_version(scope), tuple(f.key for f in offered), chosen),
+        all_columns=offered,
+        chosen_keys=chosen,
+        locale=scope.locale,
+    )
+
+
+def _filter_builder(scope: FormScope, rows: list[FilterRow]) -> Markup:
+    """The filter builder's rows, kept per form version, language, fields and rows as set."""
+    offered = filter_fields(scope.form, scope.access.hidden)
+    return cached_fragment(
+        "records/_filter_rows.html",
+        (*_form_version(scope), tuple(f.key for f in offered), tuple(rows)),
+        filter_rows=rows,
+        filter_fields=offered,
+        locale=scope.locale,
+    )
+
+
+def _form_version(scope: FormScope) -> tuple[Any, ...]:
+    # The app's form versions and checksums: a republished form (new captions or options)
+    # changes them; the locale picks the captions and the words of the operators.
+    return (scope.app_key, scope.runtime.key, scope.runtime.app.versions, scope.locale)
+
+
 def _list_state() -> dict[str, Any]:
     """The list's query parameters, bounded, as a dict of lists (for links and saved views)."""
     state: dict[str, Any] = {}
@@ -73,6 +105,9 @@ def _list_state() -> dict[str, Any]:
 
 
 def _url_maker(app_key: str, form_key: str, state: dict[str, Any]):  # type: ignore[no-untyped-def]
+    # One url_for per page: the table builds a link per column and the pager more.
+    base = url_for("records.list_page", app_key=app_key, form_key=form_key)
+
     def make(**changes: Any) -> str:
         merged = {k: list(v) for k, v in state.items()}
         for key, value in changes.items():
@@ -81,7 +116,6 @@ def _url_maker(app_key: str, form_key: str, state: dict[str, Any]):  # type: ign
             else:
                 merged[key] = value if isinstance(value, list) else [value]
         query = urlencode([(k, v) for k, values in merged.items() for v in values])
-        base = url_for("records.list_page", app_key=app_key, form_key=form_key)
         return f"{base}?{query}" if query else base
 
     return make
@@ -115,12 +149,7 @@ def list_page(app_key: str, form_key: str) -> Response:
     filter_text = None
     try:
         if typed.strip():
-            rule = compile_rule(
-                typed,
-                [f.raw for f in scope.form.fields],
-                forms=scope.runtime.app.fields,
-                expect="boolean",
-            )
+            rule = scope.runtime.app.rule(scope.runtime.key, typed, expect="boolean")
             # Filtering on a field one may not see would reveal its values row by row.
             if {path.split(".")[0] for path in rule.fields} & hidden:
                 raise FilterProblem(N_("This field cannot be filtered on."))
@@ -185,9 +214,21 @@ def list_page(app_key: str, form_key: str) -> Response:
             ] or [{"message": str(exc), "line": None, "column": None}]
     displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
     displayer.prefetch(columns, page_rows)
+    numeric = [c.value_type in ("decimal", "integer") for c in columns]
+    # The checkbox caption translated once; each row fills in its number.
+    select_text = _("Select %(number)s")
+    table_rows = [
+        (
+            row,
+            list(zip(numeric, texts, strict=True)),
+            select_text % {"number": row["number"] or row["id"]},
+        )
+        for row, texts in zip(page_rows, displayer.cells(columns, page_rows), strict=True)
+    ]
     state = _list_state()
-    views = scope.session.scalars(
-        select(SavedView)
+    # Names and ids only: the definitions matter when a view is opened, not listed.
+    views = scope.session.execute(
+        select(SavedView.id, SavedView.name)
         .where(
             SavedView.user_id == current_user.id,
             SavedView.app_key == app_key,
@@ -195,17 +236,14 @@ def list_page(app_key: str, form_key: str) -> Response:
         )
         .order_by(SavedView.name)
     ).all()
-    return render(
-        "records/list.html",
-        "records/_table.html",
+    context: dict[str, Any] = dict(
         scope=scope,
         app_key=app_key,
         form_key=form_key,
         form_label=scope.form.label_for(scope.locale),
         columns=columns,
-        all_columns=listable_fields(scope),
-        chosen_keys=[c.key for c in columns],
         rows=page_rows,
+        table_rows=table_rows,
         next_cursor=next_cursor,
         total=total,
         count_cap=None if exact_count else COUNT_CAP,
@@ -216,9 +254,6 @@ def list_page(app_key: str, form_key: str) -> Response:
         fact_sorts=fact_sorts,
         fact_flags=fact_flags,
         flags=flags,
-        filter_rows=rows or [FilterRow("", "eq", "")],
-        filter_fields=filter_fields(scope.form, hidden),
-        operators=OPERATORS,
         typed=typed,
         search=request.args.get("q") or "",
         problems=problems,
@@ -228,6 +263,41 @@ def list_page(app_key: str, form_key: str) -> Response:
         can_create=scope.access.allows("create") and not trash,
         can_delete=scope.access.allows("delete") and not trash,
         is_admin=scope.access.actor.is_admin,
+    )
+    if not is_htmx():  # htmx asks for the table only
+        context["list_controls"] = _list_controls(
+            scope, columns, rows or [FilterRow("", "eq", "")], context
+        )
+    return render("records/list.html", "records/_table.html", **context)
+
+
+def _list_controls(
+    scope: FormScope, columns: list[FieldDef], rows: list[FilterRow], context: dict[str, Any]
+) -> Markup:
+    """The heading's buttons and the search, column and filter form above the table.
+
+    Besides the form version and language they follow from the request's arguments, the
+    reader's rights and the sorts and flags on offer, so those make the cache key.
+    """
+    chooser, builder = _column_chooser(scope, columns), _filter_builder(scope, rows)
+    key = (
+        *_form_version(scope),
+        request.script_root,
+        tuple(request.args.items(multi=True)),
+        chooser,
+        builder,
+        context["can_create"],
+        context["is_admin"],
+        tuple(context["fact_sorts"].items()),
+        tuple(context["fact_flags"].items()),
+    )
+    return cached_fragment(
+        "records/_list_controls.html",
+        key,
+        column_chooser=chooser,
+        filter_builder=builder,
+        request=request,
+        **context,
     )
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.platform.metadata.store import latest_bodies
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicekit.platform.metadata.store import PUBLISHED, latest_bodies
+from servicekit.platform.models import MetadataDocument
 from servicekit.platform.storage.messages import N_
 from servicekit.runtime.forms.query import RecordFacts
 from servicekit.runtime.sla import record_sla_columns
@@ -25,8 +29,43 @@ def _columns(runtime: Any) -> Any:
 
 def _applies(scope: Any) -> bool:
     """Whether a published SLA policy of the app times records of this form."""
-    policies = latest_bodies(scope.session, scope.app_key, "sla").values()
-    return any(policy.get("form") in (None, scope.runtime.key) for policy in policies)
+    timed = _timed_forms(scope.session, scope.app_key)
+    return None in timed or scope.runtime.key in timed
+
+
+# Forms the app's policies time, by app and published versions; a version never changes,
+# so a new publish (or a reinstall, which changes the checksums) is a new key.
+_TIMED: dict[tuple[Any, ...], frozenset[str | None]] = {}
+_TIMED_KEPT = 64
+
+
+def _timed_forms(session: Session, app_key: str) -> frozenset[str | None]:
+    """The ``form`` of each newest published policy (None: every form of the app).
+
+    Every list page asks; reading the versions only, not the policy bodies, and keeping
+    the answer per set of versions makes that one small query.
+    """
+    versions = tuple(
+        tuple(row)
+        for row in session.execute(
+            select(MetadataDocument.key, MetadataDocument.version, MetadataDocument.checksum)
+            .where(
+                MetadataDocument.app_key == app_key,
+                MetadataDocument.kind == "sla",
+                MetadataDocument.status == PUBLISHED,
+            )
+            .order_by(MetadataDocument.key, MetadataDocument.version)
+        )
+    )
+    key = (app_key, versions)
+    timed = _TIMED.get(key)
+    if timed is None:
+        policies = latest_bodies(session, app_key, "sla").values()
+        timed = frozenset(p.get("form") for p in policies if isinstance(p, dict))
+        if len(_TIMED) >= _TIMED_KEPT:
+            _TIMED.clear()
+        _TIMED[key] = timed
+    return timed
 
 
 SLA_LIST_FACTS = ListFacts(

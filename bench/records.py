@@ -25,6 +25,7 @@ databases. Results belong in docs/performance.md.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -189,10 +190,15 @@ _SHELL_TEMPLATE = '{% extends "base.html" %}{% block content %}' + _ROWS + "{% e
 
 def _add_baseline_views(app: Any) -> None:
     """Hand-written Flask views: the baselines of the whole-request comparisons."""
-    from flask import redirect, render_template_string
+    from flask import redirect, render_template
     from flask import request as flask_request
 
     from servicekit.platform.db import get_session
+
+    # Compiled once, as Flask keeps a template file it has loaded (render_template_string
+    # would compile the template again on every request and slow the baseline).
+    bare = app.jinja_env.from_string(_ROW_TEMPLATE)
+    in_layout = app.jinja_env.from_string(_SHELL_TEMPLATE)
 
     def rows() -> Any:
         session = get_session()
@@ -210,11 +216,11 @@ def _add_baseline_views(app: Any) -> None:
 
     @app.get("/bench/list")
     def bench_list() -> str:
-        return render_template_string(_ROW_TEMPLATE, rows=rows())
+        return render_template(bare, rows=rows())
 
     @app.get("/bench/list-in-layout")
     def bench_list_in_layout() -> str:
-        return render_template_string(_SHELL_TEMPLATE, rows=rows())
+        return render_template(in_layout, rows=rows())
 
     @app.post("/bench/new")
     def bench_new() -> Any:
@@ -350,6 +356,9 @@ def run(url: str, rows: int, repeat: int, instance: Path) -> list[tuple[str, flo
     )
     results.append(("create", a, b))
     results += _whole_requests(app, customer, repeat)
+    # The machine may be shared: say how busy it was, since the times depend on it.
+    one, five, fifteen = os.getloadavg()
+    print(f"  load average {one:.1f} {five:.1f} {fifteen:.1f}", file=sys.stderr, flush=True)
     get_db(app).dispose()
     return results
 

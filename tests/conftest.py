@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,18 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
         yield url
     finally:
         _drop_postgres_database(name)
+
+
+def database_kind(url: str) -> str:
+    """``"sqlite"`` or ``"postgresql"``: the kind of database ``url`` names."""
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+@contextmanager
+def temporary_database(kind: str, folder: Path) -> Iterator[str]:
+    """:func:`fresh_database` as a ``with`` block, for fixtures and tests that must close
+    their own engine or app inside it, before a PostgreSQL database is dropped."""
+    yield from fresh_database(kind, folder)
 
 
 @pytest.fixture(params=DATABASES)

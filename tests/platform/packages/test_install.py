@@ -164,7 +164,7 @@ def test_a_failure_while_writing_rolls_back_tables_too(app, sample_copy: Path) -
 
 
 def test_export_install_export_is_byte_identical(app, tmp_path: Path, database_url: str) -> None:
-    from tests.conftest import make_test_app
+    from tests.conftest import database_kind, make_test_app, temporary_database
 
     install(app, SAMPLE)
     first = tmp_path / "first"
@@ -173,44 +173,26 @@ def test_export_install_export_is_byte_identical(app, tmp_path: Path, database_u
     get_db(app).dispose()
 
     # A second, empty database of the same kind.
-    other_url = _empty_twin(database_url, tmp_path)
-    other = make_test_app(other_url, tmp_path / "instance2")
-    try:
-        install(other, first)
-        second = tmp_path / "second"
-        with get_db(other).sessions() as session:
-            export_app(session, "field_service", second)
-        first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-        second_files = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-        assert first_files == second_files
-        assert Path("forms/work_order.json") in first_files
-        assert Path("data/customer.csv") in first_files
-        for relative in first_files:
-            assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
-        text = (first / "app.json").read_text(encoding="utf-8")
-        assert text.endswith("}\n") and '\n  "description"' in text and "售后服务" in text
-    finally:
-        get_db(other).dispose()
-        _drop_twin(other_url)
-
-
-def _empty_twin(database_url: str, tmp_path: Path) -> str:
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'twin.db'}"
-    from tests.conftest import _create_postgres_database
-
-    url, _name = _create_postgres_database()
-    return url
-
-
-def _drop_twin(url: str) -> None:
-    if url.startswith("sqlite"):
-        return
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import _drop_postgres_database
-
-    _drop_postgres_database(make_url(url).database or "")
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    with temporary_database(database_kind(database_url), twin) as other_url:
+        other = make_test_app(other_url, tmp_path / "instance2")
+        try:
+            install(other, first)
+            second = tmp_path / "second"
+            with get_db(other).sessions() as session:
+                export_app(session, "field_service", second)
+        finally:
+            get_db(other).dispose()
+    first_files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    second_files = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert first_files == second_files
+    assert Path("forms/work_order.json") in first_files
+    assert Path("data/customer.csv") in first_files
+    for relative in first_files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    text = (first / "app.json").read_text(encoding="utf-8")
+    assert text.endswith("}\n") and '\n  "description"' in text and "售后服务" in text
 
 
 def test_uninstall_drops_tables_and_metadata(app) -> None:

@@ -17,14 +17,7 @@ from servicekit.platform.db import get_db
 from servicekit.platform.storage import create_app_tables, sources_for_app
 from servicekit.runtime.forms import Actor, AppForms
 from servicekit.runtime.reports import PageFilters, ReportDef, Viewer, run_report
-from tests.conftest import (
-    DATABASES,
-    IN_CI,
-    POSTGRES_URL,
-    _create_postgres_database,
-    _drop_postgres_database,
-    make_test_app,
-)
+from tests.conftest import DATABASES, make_test_app, temporary_database
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -133,21 +126,12 @@ def report_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
     """An app per database for a whole module: the data set is only read, so build it once."""
-    if request.param == "sqlite":
-        url, name = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'test.db'}", None
-    elif not POSTGRES_URL:
-        if IN_CI:
-            pytest.fail("CI is set but SERVICEKIT_TEST_POSTGRES_URL is not")
-        pytest.skip("SERVICEKIT_TEST_POSTGRES_URL is not set")
-    else:
-        url, name = _create_postgres_database()
-    application = make_test_app(url, tmp_path_factory.mktemp("instance"))
-    try:
-        yield application
-    finally:
-        get_db(application).dispose()
-        if name:
-            _drop_postgres_database(name)
+    with temporary_database(request.param, tmp_path_factory.mktemp("reports")) as url:
+        application = make_test_app(url, tmp_path_factory.mktemp("instance"))
+        try:
+            yield application
+        finally:
+            get_db(application).dispose()
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy import delete
 
 from servicekit.platform.models import User
 from servicekit.platform.models.sla import SlaTimer
@@ -14,26 +12,21 @@ from servicekit.runtime.forms import actor_for, form_access, load_form_runtime
 from servicekit.runtime.forms.query import ListRequest, list_records
 from servicekit.workspace.sla.lists import SLA_LIST_FACTS
 from tests.runtime.workflow.conftest import APP
+from tests.workspace.sla.conftest import NOW, sla_timer, write_timers
 
-NOW = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)
 LIST = f"/apps/{APP}/forms/work_order"
 MARK = "SLA list test"
 
 
 def _timer(record_id: int, target: str, due: datetime | None, **values: Any) -> SlaTimer:
-    return SlaTimer(
-        app_key=APP,
-        form_key="work_order",
-        record_id=record_id,
-        target=target,
-        cycle=1,
-        state=values.pop("state", "running"),
+    """A clock of the normal policy: four hours, started an hour ago, due at ``due``."""
+    return sla_timer(
+        record_id,
+        target,
         policy_key="normal",
-        calendar_key="cn_mainland",
+        policy_version=None,
         target_seconds=4 * 3600,
         started_at=NOW - timedelta(hours=1),
-        counted_at=NOW,
-        updated_at=NOW,
         due_at=due,
         **values,
     )
@@ -70,9 +63,7 @@ def _orders(shop: Any) -> dict[str, int]:
         ),
         _timer(ids["done_late"], "resolution", None, state="paused", paused_since=NOW),
     ]
-    with shop.db.transaction() as session:
-        session.execute(delete(SlaTimer).where(SlaTimer.record_id.in_(ids.values())))
-        session.add_all(timers)
+    write_timers(shop, list(ids.values()), timers)
     return ids
 
 

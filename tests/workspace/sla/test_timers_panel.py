@@ -8,46 +8,12 @@ freshly created urgent work order.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
-
-from servicekit.platform.models.sla import SlaFiring, SlaTimer, SlaTimerEvent
+from servicekit.platform.models.sla import SlaFiring, SlaTimerEvent
 from tests.runtime.workflow.conftest import APP
-
-# Monday 13 October 2025, 10:00 in Shanghai: a plain working morning.
-NOW = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)
-
-
-def _timer(record_id: int, target: str, **values: Any) -> SlaTimer:
-    start = values.pop("started_at", NOW - timedelta(minutes=20))
-    return SlaTimer(
-        app_key=APP,
-        form_key="work_order",
-        record_id=record_id,
-        target=target,
-        cycle=values.pop("cycle", 1),
-        state=values.pop("state", "running"),
-        policy_key="urgent",
-        policy_version=1,
-        calendar_key="cn_mainland",
-        calendar_version=None,
-        target_seconds=values.pop("target_seconds", 1800),
-        started_at=start,
-        counted_at=values.pop("counted_at", NOW),
-        updated_at=NOW,
-        **values,
-    )
-
-
-def _write_timers(shop: Any, record_id: int, timers: list[SlaTimer]) -> list[int]:
-    with shop.db.transaction() as session:
-        # Whatever the engine started for this record makes way for the rows under test.
-        session.execute(delete(SlaTimer).where(SlaTimer.record_id == record_id))
-        session.add_all(timers)
-        session.flush()
-        return [timer.id for timer in timers]
+from tests.workspace.sla.conftest import NOW, sla_timer, write_timers
 
 
 def _timer_items(page: str) -> dict[str, str]:
@@ -62,45 +28,9 @@ def _timer_items(page: str) -> dict[str, str]:
 
 
 def test_each_timer_shows_its_colour_time_and_due_time(
-    shop: Any, client: Any, auth: Any, app: Any
+    shop: Any, client: Any, auth: Any, app: Any, four_clocks: Any
 ) -> None:
-    shop.clock.set(NOW)
-    record_id = shop.create(priority="urgent", urgent_reason="医院手术室")
-    response, resolution, dispatch, service = _write_timers(
-        shop,
-        record_id,
-        [
-            # 26 of 30 minutes used: past the 80 % warning line.
-            _timer(
-                record_id, "response", elapsed_seconds=26 * 60, due_at=NOW + timedelta(minutes=4)
-            ),
-            _timer(
-                record_id,
-                "resolution",
-                state="paused",
-                target_seconds=8 * 3600,
-                elapsed_seconds=3600,
-                paused_since=NOW - timedelta(minutes=5),
-                due_at=NOW + timedelta(hours=7),
-            ),
-            # Ten minutes past due: breached and still open.
-            _timer(
-                record_id,
-                "node:dispatch",
-                state="breached",
-                elapsed_seconds=40 * 60,
-                due_at=NOW - timedelta(minutes=10),
-                breached_at=NOW - timedelta(minutes=10),
-            ),
-            _timer(
-                record_id,
-                "node:service",
-                target_seconds=4 * 3600,
-                elapsed_seconds=600,
-                due_at=NOW + timedelta(hours=3, minutes=50),
-            ),
-        ],
-    )
+    record_id, (response, resolution, dispatch, service) = four_clocks(shop)
     with shop.db.transaction() as session:
         session.add(
             SlaTimerEvent(
@@ -146,11 +76,11 @@ def test_each_timer_shows_its_colour_time_and_due_time(
 def test_met_and_late_timers_of_an_earlier_cycle(shop: Any, client: Any, auth: Any) -> None:
     shop.clock.set(NOW)
     record_id = shop.create()
-    _write_timers(
+    write_timers(
         shop,
-        record_id,
+        [record_id],
         [
-            _timer(
+            sla_timer(
                 record_id,
                 "response",
                 state="met",
@@ -158,7 +88,7 @@ def test_met_and_late_timers_of_an_earlier_cycle(shop: Any, client: Any, auth: A
                 met_at=NOW - timedelta(hours=2),
                 closed_at=NOW - timedelta(hours=2),
             ),
-            _timer(
+            sla_timer(
                 record_id,
                 "resolution",
                 state="breached",
@@ -169,7 +99,7 @@ def test_met_and_late_timers_of_an_earlier_cycle(shop: Any, client: Any, auth: A
                 breached_at=NOW - timedelta(hours=2),
                 breach_seconds=3600,
             ),
-            _timer(
+            sla_timer(
                 record_id,
                 "resolution",
                 cycle=2,
@@ -188,7 +118,7 @@ def test_met_and_late_timers_of_an_earlier_cycle(shop: Any, client: Any, auth: A
 
 def test_records_without_timers_have_no_panel(shop: Any, client: Any, auth: Any) -> None:
     record_id = shop.create()
-    _write_timers(shop, record_id, [])
+    write_timers(shop, [record_id], [])
     auth.login("admin", locale="en")
     page = client.get(f"/apps/{APP}/forms/work_order/records/{record_id}").get_data(as_text=True)
     assert 'id="sla-timers"' not in page

@@ -76,11 +76,18 @@ def inbox_page() -> Response:
     """My tasks (assigned to me or waiting in my pools) or, with ``?view=team``, my team's."""
     session = get_session()
     team = request.args.get("view") == "team"
-    user = me()
-    moment = now()
+    rows = inbox_rows(session, me(), team=team, moment=now())
+    names = user_names(session, {row["task"].assignee_id for row in rows})
+    return render("tasks/inbox.html", rows=rows, team=team, names=names)
+
+
+def inbox_rows(
+    session: Any, user: Any, *, team: bool, moment: datetime, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The inbox's rows, overdue first: task, number, title, node label, waiting time, due."""
     locale = _locale()
     rows: list[dict[str, Any]] = []
-    for task, due in inbox(session, user, team=team):
+    for task, due in inbox(session, user, team=team, limit=limit):
         try:
             runtime = load_form_runtime(session, task.app_key, task.form_key)
             record = runtime.store.get(session, task.record_id)
@@ -89,12 +96,11 @@ def inbox_page() -> Response:
             )
         except Exception:  # noqa: BLE001 - a task whose record went away is left out
             continue
-        title = _title(runtime, record, moment)
         rows.append(
             {
                 "task": task,
                 "number": record.number or f"#{record.id}",
-                "title": title,
+                "title": _title(runtime, record, moment),
                 "node": node_label(work.workflow, task.node_key, locale),
                 "waiting": _waiting(task.created_at, moment),
                 "due": due,
@@ -107,8 +113,7 @@ def inbox_page() -> Response:
                 ),
             }
         )
-    names = user_names(session, {row["task"].assignee_id for row in rows})
-    return render("tasks/inbox.html", rows=rows, team=team, names=names)
+    return rows
 
 
 def _title(runtime: Any, record: Any, moment: datetime) -> str:

@@ -106,3 +106,27 @@ def test_the_navbar_links_to_my_tasks(shop: Shop, client: Any) -> None:
     sign_in(client, "agent1")
     home = client.get("/").get_data(as_text=True)
     assert 'href="/tasks"' in home and "我的待办" in home
+
+
+def test_the_home_page_sums_up_my_work_with_the_overdue_first(shop: Shop, client: Any) -> None:
+    from datetime import datetime, timedelta
+
+    shop.clock.set(datetime(2026, 11, 23, 9, 0))  # a Monday morning in Shanghai
+    urgent = shop.create(priority="urgent", urgent_reason="产线停机")  # respond in 30 working min
+    shop.clock.advance(timedelta(minutes=5))
+    normal = shop.create()
+    shop.clock.advance(timedelta(hours=2))
+
+    sign_in(client, "agent1")
+    home = client.get("/").get_data(as_text=True)
+    card = home.split('id="my-work"', 1)[1].split("</section>", 1)[0]
+    assert 'id="my-work-total">2<' in card
+    assert 'id="my-work-overdue">1<' in card
+    assert 'id="my-work-unclaimed">2<' in card  # both wait in the agents' pool
+    urgent_number, normal_number = shop.record(urgent).number, shop.record(normal).number
+    assert card.index(urgent_number) < card.index(normal_number)  # overdue first
+    assert "已超时" in card and 'href="/tasks"' in card
+
+    engineer = shop.app.test_client()
+    sign_in(engineer, "eng_a")  # nothing waits for an engineer before dispatch
+    assert 'id="my-work"' not in engineer.get("/").get_data(as_text=True)

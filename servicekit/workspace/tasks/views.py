@@ -126,7 +126,8 @@ def _title(runtime: Any, record: Any, moment: datetime) -> str:
             **runtime.store.rule_values(get_session(), record.values),
             "number": record.number,
         }
-        return str(runtime.logic.title.render(values, **Context(now=moment, tz=_tz()).kwargs()))
+        title = runtime.logic.render_title(values, Context(now=moment, tz=_tz()))
+        return title or record.number or ""
     except Exception:  # noqa: BLE001 - a title is decoration; never break the inbox for it
         return record.number or ""
 

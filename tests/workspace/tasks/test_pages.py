@@ -126,6 +126,12 @@ def test_the_home_page_sums_up_my_work_with_the_overdue_first(shop: Shop, client
     urgent_number, normal_number = shop.record(urgent).number, shop.record(normal).number
     assert card.index(urgent_number) < card.index(normal_number)  # overdue first
     assert "已超时" in card and 'href="/tasks"' in card
+    customer = shop.record(urgent).values["customer"]
+    with shop.db.transaction() as session:
+        from servicekit.runtime.forms import load_form_runtime
+
+        name = load_form_runtime(session, "after_sales", "customer").store.get(session, customer)
+    assert f"{urgent_number} {name.values['name']}" in card  # the form's title template
 
     engineer = shop.app.test_client()
     sign_in(engineer, "eng_a")  # nothing waits for an engineer before dispatch

@@ -1,5 +1,6 @@
 /* The workflow designer's canvas: the draft's nodes and edges drawn with cytoscape.js,
- * nodes added from the palette (click, or drag onto the canvas), edges drawn by dragging
+ * nodes added from the palette (click: in the last row or below the graph, clear of nodes and
+ * edges; drag: at the drop point, nudged clear of other nodes), edges drawn by dragging
  * (cytoscape-edgehandles, "Connect" mode), nodes moved (positions kept in the draft's
  * "layout"), auto-layout with dagre, and the static checks' problems marked on the
  * elements they concern. The draft itself is loaded and autosaved by the shell's skDraft.
@@ -86,22 +87,51 @@
     if (kind === "approval") node.mode = "any";
     if (kind === "end") node.outcome = "resolved";
     nodes().push(node);
-    wf.layoutOf()[key] = position || nextPosition();
+    wf.layoutOf()[key] = position ? clearOfNodes(position) : nextPosition();
     wf.changed(true);
     keepInView();
     wf.select({ type: "node", key });
     return node;
   };
 
-  // Clicked nodes go right of the last one, four to a row, so they never land on each other.
+  // A new node never lands on another node or across an edge: a clicked one goes right of
+  // the last row's nodes (four to a row) when that spot is clear, else below everything
+  // drawn; a dropped one goes where it was dropped, nudged down clear of the nodes there.
+  const GAP = 30;
+  const SIZE = { w: 120, h: 70 }; // the largest node shape (diamonds are 70 high)
+  const around = (at) => ({ x1: at.x - SIZE.w / 2 - GAP, x2: at.x + SIZE.w / 2 + GAP,
+    y1: at.y - SIZE.h / 2 - GAP, y2: at.y + SIZE.h / 2 + GAP });
+  const inside = (x, y, b) => x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2;
+  const meets = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  const crosses = (edge, b) => {
+    const p = edge.source().position();
+    const q = edge.target().position();
+    const steps = Math.ceil(Math.hypot(q.x - p.x, q.y - p.y) / 20) + 1;
+    for (let i = 0; i <= steps; i += 1) {
+      if (inside(p.x + ((q.x - p.x) * i) / steps, p.y + ((q.y - p.y) * i) / steps, b)) return true;
+    }
+    return false;
+  };
+  const clear = (at) => {
+    const b = around(at);
+    return !cy.nodes().some((n) => meets(n.boundingBox(), b)) && !cy.edges().some((e) => crosses(e, b));
+  };
   const nextPosition = () => {
-    const placed = Object.values(wf.layoutOf());
-    if (!placed.length) return { x: 80, y: 120 };
+    if (!cy.nodes().length) return { x: 80, y: 120 };
+    const placed = cy.nodes().map((n) => n.position());
     const bottom = Math.max(...placed.map((p) => p.y));
     const row = placed.filter((p) => p.y > bottom - 60);
     const right = Math.max(...row.map((p) => p.x));
-    if (right >= 560) return { x: 80, y: Math.round(bottom + 130) };
-    return { x: Math.round(right + 160), y: Math.round(row[0].y) };
+    const slot = { x: Math.round(right + 160), y: Math.round(row[0].y) };
+    if (right < 560 && clear(slot)) return slot;
+    const left = Math.min(...placed.map((p) => p.x));
+    return { x: Math.round(left), y: Math.round(cy.elements().boundingBox().y2 + GAP + SIZE.h / 2) };
+  };
+  const clearOfNodes = (position) => {
+    const at = { ...position };
+    const hits = () => cy.nodes().some((n) => meets(n.boundingBox(), around(at)));
+    for (let tries = 0; tries < 200 && hits(); tries += 1) at.y += SIZE.h / 2;
+    return { x: Math.round(at.x), y: Math.round(at.y) };
   };
 
   /** Zoom out just enough that the whole graph is in view (a new node may lie outside). */

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask import Response, current_app, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -39,7 +39,7 @@ from servicekit.runtime.forms import (
 from servicekit.runtime.forms.query import MAX_LIMIT, ListRequest, QueryError, list_records
 from servicekit.runtime.rules import RuleError, compile_rule
 from servicekit.workspace import get_file_store
-from servicekit.workspace.api.auth import api_user, authenticate_request
+from servicekit.workspace.api.auth import api_user
 from servicekit.workspace.api.openapi import openapi_document
 from servicekit.workspace.api.payloads import (
     file_field_key,
@@ -50,28 +50,15 @@ from servicekit.workspace.api.payloads import (
     resolve_attachments,
     title_values,
 )
+from servicekit.workspace.api.plumbing import MAX_ID, RECORD_URL, api_blueprint
 from servicekit.workspace.api.problems import ApiProblem, field_error_items, problem_response
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("api", __name__)
 
 _TOO_LARGE = "The file is larger than %(max)s MB."
-# Ids past the 64-bit range cannot exist; the URL rules do not match them (404).
-_MAX_ID = str(2**63 - 1)
-_RECORD_URL = "/apps/<app_key>/forms/<form_key>/records/<int(max=" + _MAX_ID + "):record_id>"
 
 
 # --- plumbing -----------------------------------------------------------------------------
-
-
-@bp.before_request
-def _authenticate() -> None:
-    authenticate_request(request)
-
-
-@bp.errorhandler(ApiProblem)
-def _problem(error: ApiProblem) -> Response:
-    get_session().rollback()
-    return error.response()
 
 
 @bp.errorhandler(CSRFError)
@@ -356,7 +343,7 @@ def create_view(app_key: str, form_key: str) -> Response:
     return response
 
 
-@bp.get(_RECORD_URL)
+@bp.get(RECORD_URL)
 @public
 def record_view(app_key: str, form_key: str, record_id: int) -> Response:
     """One record with its subform rows; ``ETag`` is its version."""
@@ -369,7 +356,7 @@ def record_view(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 @bp.route(
-    _RECORD_URL,
+    RECORD_URL,
     methods=["PATCH", "PUT"],
 )
 @public
@@ -434,7 +421,7 @@ def _replacement(
     return full
 
 
-@bp.delete(_RECORD_URL)
+@bp.delete(RECORD_URL)
 @public
 def delete_view(app_key: str, form_key: str, record_id: int) -> Response:
     """Move a record to the trash (204); honours ``If-Match`` when given."""
@@ -520,7 +507,7 @@ def upload_view(app_key: str, form_key: str) -> Response:
     return response
 
 
-@bp.get("/attachments/<int(max=" + _MAX_ID + "):attachment_id>")
+@bp.get("/attachments/<int(max=" + MAX_ID + "):attachment_id>")
 @public
 def download_attachment(attachment_id: int) -> Response:
     """The file, if the caller may read its record (else 404); always as a download."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from servicekit.platform.db import get_session
@@ -24,8 +24,9 @@ from servicekit.runtime.workflow import (
     available_actions,
     move,
 )
-from servicekit.workspace.api.auth import api_user, authenticate_request
+from servicekit.workspace.api.auth import api_user
 from servicekit.workspace.api.payloads import read_values
+from servicekit.workspace.api.plumbing import RECORD_URL, api_blueprint
 from servicekit.workspace.api.problems import ApiProblem, field_error_items
 from servicekit.workspace.tasks.work import (
     NoSuchWork,
@@ -35,22 +36,9 @@ from servicekit.workspace.tasks.work import (
     task_rows,
 )
 
-bp = Blueprint("workflow_api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("workflow_api", __name__)
 
-_MAX_ID = str(2**63 - 1)
-_RECORD = "/apps/<app_key>/forms/<form_key>/records/<int(max=" + _MAX_ID + "):record_id>"
 _MAX_COMMENT = 4000
-
-
-@bp.before_request
-def _authenticate() -> None:
-    authenticate_request(request)
-
-
-@bp.errorhandler(ApiProblem)
-def _problem(error: ApiProblem) -> Response:
-    get_session().rollback()
-    return error.response()
 
 
 def _tz() -> ZoneInfo:
@@ -101,7 +89,7 @@ def _tasks_body(work: WorkOrder) -> list[dict[str, Any]]:
     return rows
 
 
-@bp.post(_RECORD + "/actions/<action>")
+@bp.post(RECORD_URL + "/actions/<action>")
 @public
 def action_view(app_key: str, form_key: str, record_id: int, action: str) -> Response:
     """Take ``action`` on the work order with the given field changes."""
@@ -186,7 +174,7 @@ def action_view(app_key: str, form_key: str, record_id: int, action: str) -> Res
     return response
 
 
-@bp.get(_RECORD + "/tasks")
+@bp.get(RECORD_URL + "/tasks")
 @public
 def tasks_view(app_key: str, form_key: str, record_id: int) -> Response:
     """The open tasks with assignee, pool, reason and the actions the caller may take."""
@@ -204,7 +192,7 @@ def tasks_view(app_key: str, form_key: str, record_id: int) -> Response:
     )
 
 
-@bp.get(_RECORD + "/history")
+@bp.get(RECORD_URL + "/history")
 @public
 def history_view(app_key: str, form_key: str, record_id: int) -> Response:
     """Every event of the work order, oldest first (hidden fields left out of diffs)."""

@@ -4,6 +4,7 @@ with undo, tabs; and the live preview computing a formula and showing a conditio
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.designer.forms.actions import Actions
 from tests.designer.forms.conftest import APP, seed_documents
@@ -22,7 +23,12 @@ def _open(browser):  # type: ignore[no-untyped-def]
 
 
 def _saved_body(page):  # type: ignore[no-untyped-def]
-    page.wait_for_selector('#sk-save-state[data-state="saved"]')
+    """The draft once every change so far is saved: the label may still say "saved" from
+    an earlier save while a debounced one waits, so flush it and wait for the queue."""
+    page.evaluate("() => window.skDraft.flush()")
+    page.wait_for_function(
+        "() => skDraft.state === 'saved' && !skDraft._pending && !skDraft._inFlight"
+    )
     return page.evaluate("window.skDraft.body")
 
 
@@ -40,6 +46,9 @@ def test_move_duplicate_delete_and_undo(browser) -> None:
     # Reorder: the price onto its own row above the quantity (the gap before its row).
     act.drag('.sk-fd-field[data-path="price"]', '[data-place="gap:s0:1"]')
     page.wait_for_function("window.skDraft.body.layout.sections[0].rows[1][0] === 'price'")
+    expect(
+        page.locator("#sk-fd-canvas .sk-fd-rows > .sk-fd-row > .sk-fd-field").nth(1)
+    ).to_have_attribute("data-path", "price")
     assert _order(page)[:3] == ["subject", "price", "qty"]
     # Beside it: the subject joins the price's row (two columns).
     price_row = '.sk-fd-row:has(> .sk-fd-field[data-path="price"])'
@@ -68,12 +77,12 @@ def test_move_duplicate_delete_and_undo(browser) -> None:
     # Duplicate sits beside the original with its own key.
     act.click('.sk-fd-field[data-path="subject"] .sk-fd-duplicate')
     page.wait_for_selector('.sk-fd-field[data-path="subject_copy"]')
-    assert page.locator('#sk-fd-props [data-prop="key"]').input_value() == "subject_copy"
+    expect(page.locator('#sk-fd-props [data-prop="key"]')).to_have_value("subject_copy")
 
     # Delete, then undo from the message.
     act.click('.sk-fd-field[data-path="priority"] .sk-fd-delete')
-    assert page.locator('.sk-fd-field[data-path="priority"]').count() == 0
-    assert "优先级" in page.locator("#sk-fd-toast-text").inner_text()
+    expect(page.locator('.sk-fd-field[data-path="priority"]')).to_have_count(0)
+    expect(page.locator("#sk-fd-toast-text")).to_contain_text("优先级")
     act.click("#sk-fd-toast-undo")
     page.wait_for_selector('.sk-fd-field[data-path="priority"]')
     body = _saved_body(page)
@@ -81,7 +90,9 @@ def test_move_duplicate_delete_and_undo(browser) -> None:
     assert [o["value"] for o in priority["options"]] == ["low", "urgent"]
 
     # A subform cannot go into a subform (it may land beside it instead).
+    fields = page.evaluate("window.skDraft.body.fields.length")
     act.drag(".sk-fd-palette-item[data-type=subform]", '[data-place="sub:parts:end"]')
+    page.wait_for_function("n => window.skDraft.body.fields.length > n", arg=fields)
     body = _saved_body(page)
     parts = next(f for f in body["fields"] if f["key"] == "parts")
     assert all(c["type"] != "subform" for c in parts["fields"])

@@ -16,14 +16,17 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from servicekit.platform.accounts import notify
+from servicekit.platform.metadata.forms import label_text
 from servicekit.platform.models import Attachment, Comment, Event, User
 from servicekit.platform.storage.files import IMAGE_TYPES
 from servicekit.platform.web.rendering import render
 from servicekit.runtime.forms import RecordNotFound, actor_for, form_access
+from servicekit.runtime.workflow import workflow_for
 from servicekit.workspace import get_file_store
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
 from servicekit.workspace.records.display import Displayer
+from servicekit.workspace.records.history_text import HIDDEN_KINDS, workflow_event_text
 from servicekit.workspace.records.lookups import target_label
 from servicekit.workspace.records.panels import record_panels
 
@@ -65,8 +68,11 @@ def _history(scope: FormScope, record_id: int, displayer: Displayer) -> list[dic
         .order_by(Event.id.desc())
         .limit(200)
     ).all()
+    node = _node_labeller(scope, record_id)
     items = []
     for event in events:
+        if event.kind in HIDDEN_KINDS:
+            continue
         fields = []
         for key, pair in ((event.changes or {}).get("fields") or {}).items():
             try:
@@ -86,12 +92,28 @@ def _history(scope: FormScope, record_id: int, displayer: Displayer) -> list[dic
         items.append(
             {
                 "kind": event.kind,
+                "text": workflow_event_text(event.kind, event.changes or {}, node),
                 "by": displayer.user_name(event.actor_id),
                 "at": event.at,
                 "fields": fields,
             }
         )
     return items
+
+
+def _node_labeller(scope: FormScope, record_id: int) -> Any:
+    """Node key → label in the reader's language, from the record's workflow version."""
+    try:
+        nodes = workflow_for(scope.session, scope.app_key, scope.runtime.key, record_id)
+        nodes = nodes.definition.nodes
+    except Exception:  # noqa: BLE001 - no work order (or its workflow is gone): show keys
+        return lambda key: key
+
+    def label(key: str) -> str:
+        node = nodes.get(key)
+        return (label_text(node.label, scope.locale) or key) if node and node.label else key
+
+    return label
 
 
 @bp.get("/apps/<app_key>/forms/<form_key>/records/<int:record_id>")

@@ -136,3 +136,14 @@ def test_the_home_page_sums_up_my_work_with_the_overdue_first(shop: Shop, client
     engineer = shop.app.test_client()
     sign_in(engineer, "eng_a")  # nothing waits for an engineer before dispatch
     assert 'id="my-work"' not in engineer.get("/").get_data(as_text=True)
+
+
+def test_the_record_page_history_words_workflow_events(shop: Shop, client: Any) -> None:
+    record_id = shop.create()
+    shop.act("agent1", record_id, "accept")
+    sign_in(client, "agent1")
+    page = client.get(f"/apps/after_sales/forms/work_order/records/{record_id}")
+    history = page.get_data(as_text=True).split('id="history"', 1)[1]
+    assert "从 受理 转到 派工" in history
+    assert "workflow.moved" not in history
+    assert "sla.state" not in history  # the SLA clock's bookkeeping is not for readers

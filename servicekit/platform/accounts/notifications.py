@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from servicekit.platform.bulk import insert_rows
 from servicekit.platform.models.notifications import Notification
 
 _TITLE_LIMIT = 200
@@ -27,16 +28,36 @@ def notify(
     ``link`` should be a local path such as ``/apps/after_sales``; the title is cut to 200
     characters.
     """
-    note = Notification(
-        user_id=user_id,
-        title=title[:_TITLE_LIMIT],
-        body=body,
-        link=(link[:_LINK_LIMIT] if link else None),
-        created_at=now,
-    )
+    note = Notification(**_columns(user_id, title, body, link, now))
     session.add(note)
     session.flush()
     return note
+
+
+def notify_many(
+    session: Session,
+    messages: list[tuple[int, str, str | None, str | None]],
+    *,
+    now: datetime,
+) -> int:
+    """Add many unread notifications, ``(user id, title, body, link)`` each, in one bulk
+    insert (does not commit); returns how many. For batch senders such as the SLA sweep."""
+    if messages:
+        rows = [_columns(*message, now) for message in messages]
+        insert_rows(session, Notification.__table__, rows)
+    return len(messages)
+
+
+def _columns(
+    user_id: int, title: str, body: str | None, link: str | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "user_id": user_id,
+        "title": title[:_TITLE_LIMIT],
+        "body": body,
+        "link": link[:_LINK_LIMIT] if link else None,
+        "created_at": now,
+    }
 
 
 def unread_count(session: Session, user_id: int) -> int:

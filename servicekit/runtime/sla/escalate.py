@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicekit.platform.accounts.notifications import notify
+from servicekit.platform.accounts.notifications import notify, notify_many
 from servicekit.platform.accounts.users import named_user_ids
-from servicekit.platform.models import Event, SlaTimer, User, WorkflowTask
+from servicekit.platform.models import Event, User, WorkflowTask
 from servicekit.runtime.rules import RuleError, compile_template
 from servicekit.runtime.sla.business_time import next_working_instant
 from servicekit.runtime.sla.calendar import Calendar
@@ -29,7 +29,7 @@ class StepRun:
     """One step firing for one timer: the record, and what the actions did."""
 
     def __init__(
-        self, session: Session, timer: SlaTimer, step: Step, *, now: datetime, tz: ZoneInfo
+        self, session: Session, timer: Any, step: Step, *, now: datetime, tz: ZoneInfo
     ) -> None:
         from servicekit.runtime.forms import load_form_runtime
 
@@ -41,8 +41,7 @@ class StepRun:
 
     @property
     def link(self) -> str:
-        t = self.timer
-        return f"/apps/{t.app_key}/forms/{t.form_key}/records/{t.record_id}"
+        return record_link(self.timer)
 
     def values(self) -> dict[str, Any]:
         store = self.runtime.store
@@ -65,7 +64,7 @@ class StepRun:
 
 def run_step(
     session: Session,
-    timer: SlaTimer,
+    timer: Any,
     step: Step,
     calendar: Calendar,
     *,
@@ -85,14 +84,24 @@ def run_step(
     return run
 
 
-def title_of(run: StepRun) -> str:
-    label = run.step.label
+def record_link(timer: Any) -> str:
+    """The work order's page, where a notification about its timer leads."""
+    return f"/apps/{timer.app_key}/forms/{timer.form_key}/records/{timer.record_id}"
+
+
+def step_title(step: Step, timer: Any, record: Any) -> str:
+    """The notification title of ``step`` firing for ``timer``'s work order ``record``."""
+    label = step.label
     if isinstance(label, Mapping):
         # Notifications carry no language; show Chinese first, as the app's people read it.
         order = sorted(label, key=lambda lang: (not lang.startswith("zh"), lang))
         label = " / ".join(str(label[lang]) for lang in order)
-    number = run.record.number or f"#{run.record.id}"
-    return f"{number} SLA {run.timer.target}: {label or run.step.key}"
+    number = record.number or f"#{record.id}"
+    return f"{number} SLA {timer.target}: {label or step.key}"
+
+
+def title_of(run: StepRun) -> str:
+    return step_title(run.step, run.timer, run.record)
 
 
 def _notify(run: StepRun, action: Mapping[str, Any], calendar: Calendar) -> None:
@@ -119,19 +128,15 @@ def _notify(run: StepRun, action: Mapping[str, Any], calendar: Calendar) -> None
 
 def deliver_held(session: Session, held: list[Mapping[str, Any]], *, now: datetime) -> int:
     """Send notifications a step held; returns how many went out."""
-    sent = 0
-    for message in held:
-        for user_id in message.get("users") or ():
-            notify(
-                session,
-                user_id,
-                message["title"],
-                message.get("body") or None,
-                message["link"],
-                now=now,
-            )
-            sent += 1
-    return sent
+    return notify_many(
+        session,
+        [
+            (user_id, message["title"], message.get("body") or None, message["link"])
+            for message in held
+            for user_id in message.get("users") or ()
+        ],
+        now=now,
+    )
 
 
 def _reassign(run: StepRun, action: Mapping[str, Any]) -> None:

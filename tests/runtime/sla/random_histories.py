@@ -4,6 +4,7 @@ switch policy or version, cancels, returns and reopens, at random instants."""
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from collections.abc import Iterator
@@ -19,17 +20,25 @@ CUSTOMER = 99
 UTC_START = datetime.fromisoformat("2025-09-01T00:30:00+00:00")
 
 
-def _policies() -> dict[tuple[str, int], Policy]:
+def policy_bodies() -> dict[tuple[str, int], dict[str, Any]]:
+    """The bodies of the sample policies, versions 1 and 2, by (key, version)."""
     out = {}
     for name in ("urgent", "normal"):
         body = json.loads((SAMPLE_APP / "sla" / f"{name}.json").read_text(encoding="utf-8"))
         body["pause"] = {"nodes": ["wait_parts"]}
-        out[(name, 1)] = Policy.from_body(body, version=1)
+        out[(name, 1)] = copy.deepcopy(body)
         # A second version with other lengths, so version switches change something.
         body["targets"]["response"]["within"] = "45m" if name == "urgent" else "2h"
         body["targets"]["resolution"]["within"] = "6h" if name == "urgent" else "2d"
-        out[(name, 2)] = Policy.from_body(body, version=2)
+        out[(name, 2)] = body
     return out
+
+
+def _policies() -> dict[tuple[str, int], Policy]:
+    return {
+        (name, version): Policy.from_body(body, version=version)
+        for (name, version), body in policy_bodies().items()
+    }
 
 
 class FixedCatalog:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     false,
     func,
     null,
@@ -38,8 +39,9 @@ def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
     """The SQL of one function call, or a RuleError naming a function with no SQL form."""
     name, args = node.name, node.args
     if _is_strict(name) and any(c.type_of(a).kind == "null" for a in args):
-        # A strict function of a null literal is null, whatever its declared type.
-        return null()
+        # A strict function of a null literal is null, typed as the function's result so
+        # that PostgreSQL can still resolve operators around it (NULL + 0 would be integer).
+        return _typed_null(c.type_of(node))
     if name in ("SUM", "COUNT", "COUNTIF", "SUMIF", "MIN", "MAX"):
         first = c.type_of(args[0])
         if first.is_list or name not in ("MIN", "MAX"):
@@ -142,6 +144,19 @@ def compile_call(c: _SqlCompiler, node: n.Call) -> SQL:
         roles = {str(r) for r in (c.user.get("roles") or ())}
         return c.param(role.value in roles, Type("boolean"))
     raise _unsupported(node, name)
+
+
+def _typed_null(result: Type) -> SQL:
+    types = {
+        "date": Date(),
+        "datetime": _Moment(),
+        "number": _Number(),
+        "duration": BigInteger(),
+        "text": String(),
+        "boolean": Boolean(),
+    }
+    sql_type = None if result.is_list else types.get(result.kind)
+    return null() if sql_type is None else cast(null(), sql_type)
 
 
 def _is_strict(name: str) -> bool:

@@ -332,3 +332,17 @@ def test_parity_generator_writes_valid_rules() -> None:
 
 
 __all__ = ["Decimal", "timedelta"]
+
+
+def test_a_strict_function_of_null_keeps_its_type_in_sql(store: RecordStore) -> None:
+    # Found by the parity test on PostgreSQL: an untyped NULL in date arithmetic became
+    # ``NULL + 0``, an integer, and ``due = integer`` does not exist there.
+    for source in (
+        'due = (DATEADD(null, 0, "day") + DAYS(0))',
+        'due = DATEADD(DATEADD(null, 0, "day"), 0, "day")',
+        'not (due = DATEADD(null, 1, "month"))',
+    ):
+        rule = compile_rule(source, FORM["fields"], forms=FORM["forms"], expect="boolean")
+        for values in ({"due": None}, {"due": date(2025, 9, 26)}):
+            expected = rule.evaluate(values, now=NOW, user=USER, tz=TZ)
+            assert store.matches(rule, values, now=NOW, user=USER, tz=TZ) is (expected is True)

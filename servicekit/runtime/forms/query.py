@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,10 @@ class ListRequest:
     trash: bool = False  # list deleted records instead (admins restore from there)
     facts: tuple[RecordFacts, ...] = ()  # offered sorts and flags from outside the table
     flags: tuple[str, ...] = ()  # flags of ``facts`` a record must have
+    # Lookup field -> columns of its target record to bring along (a list shows titles).
+    lookup_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    count: bool = False  # also count the matching records (every page, cursor aside)
+    count_cap: int | None = None  # ... stopping at ``count_cap + 1``
 
 
 @dataclass
@@ -87,6 +92,9 @@ class ListPage:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str | None = None
+    # With ``ListRequest.lookup_columns``: per lookup field, target id -> raw column values.
+    targets: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    total: int | None = None  # with ``ListRequest.count``: how many match (capped)
 
 
 def _sort_column(runtime: FormRuntime, key: str) -> ColumnElement[Any]:
@@ -162,58 +170,100 @@ def _after(
     return or_(beyond, and_(key == value, later_id), key.is_(None))
 
 
-def build_query(
-    runtime: FormRuntime,
-    access: FormAccess,
-    request: ListRequest,
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    dialect: str,
-) -> Any:
-    """The SELECT for one page (without executing it)."""
-    table = runtime.source.table
-    if not access.allows("read"):
-        return select(table).where(false())
-    conditions: list[ColumnElement[bool]] = [
-        table.c.deleted.is_(True) if request.trash else table.c.deleted.is_(False),
-        access.record_filter("read", runtime.source, now=now, tz=tz, forms=runtime.app.fields),
-    ]
-    if request.filter and request.filter.strip():
-        try:
-            rule = runtime.app.rule(runtime.key, request.filter, expect="boolean")
+class _Plan:
+    """One list request turned into SQL parts: who may see what, filter, search, flags.
+
+    The page query and the count share them, so the filter is compiled once per request.
+    """
+
+    def __init__(
+        self,
+        runtime: FormRuntime,
+        access: FormAccess,
+        request: ListRequest,
+        *,
+        now: datetime,
+        tz: ZoneInfo,
+        dialect: str,
+    ) -> None:
+        self.runtime, self.request, self.dialect = runtime, request, dialect
+        table = self.table = runtime.source.table
+        self.readable = access.allows("read")
+        self.conditions: list[ColumnElement[bool]] = []
+        self.joins = _FactJoins(runtime, request.facts)
+        if not self.readable:
+            return
+        self.conditions += [
+            table.c.deleted.is_(True) if request.trash else table.c.deleted.is_(False),
+            access.record_filter("read", runtime.source, now=now, tz=tz, forms=runtime.app.fields),
+        ]
+        if request.filter and request.filter.strip():
+            try:
+                rule = runtime.app.rule(runtime.key, request.filter, expect="boolean")
+                self.conditions.append(
+                    rule.to_sql(runtime.source, now=now, user=dict(access.actor.rule_user), tz=tz)
+                )
+            except RuleError as exc:
+                raise QueryError(str(exc), problems=list(exc.problems)) from exc
+        if request.search and request.search.strip():
+            self.conditions.append(_search(runtime, access, request.search.strip()[:MAX_SEARCH]))
+        self.conditions += [self.joins.flag(name).is_(True) for name in request.flags]
+
+    def counted(self, cap: int | None) -> Any:
+        """A scalar SELECT counting the matches (ids only), stopping at ``cap + 1``."""
+        if not self.readable:
+            return select(func.count()).where(false()).scalar_subquery()
+        # Only ids: a count needs no other column, and fewer columns read less of each row.
+        inner = select(self.table.c.id).select_from(self.joins.flagged(self.table))
+        inner = inner.where(*self.conditions).limit(None if cap is None else cap + 1)
+        return select(func.count()).select_from(inner.subquery()).scalar_subquery()
+
+    def page(self) -> Any:
+        """The SELECT for the requested page (one row more, to know if another follows)."""
+        request, table, runtime = self.request, self.table, self.runtime
+        if not self.readable:
+            return select(table).where(false())
+        conditions = list(self.conditions)
+        extra: list[Any] = []
+        if self.joins.sorts(request.sort):
+            column = key = self.joins.sort(request.sort)
+            extra.append(key.label(request.sort))  # the cursor reads the sort value by name
+            nullable = True
+        else:
+            column = _sort_column(runtime, request.sort)
+            key = _sort_key(column, runtime, request.sort, self.dialect)
+            nullable = bool(getattr(column, "nullable", True))
+        if request.cursor:
+            value, record_id = _decode_cursor(request.cursor)
             conditions.append(
-                rule.to_sql(runtime.source, now=now, user=dict(access.actor.rule_user), tz=tz)
+                _after(key, table.c.id, value, record_id, request.descending, nullable)
             )
-        except RuleError as exc:
-            raise QueryError(str(exc), problems=list(exc.problems)) from exc
-    if request.search and request.search.strip():
-        conditions.append(_search(runtime, access, request.search.strip()[:MAX_SEARCH]))
-    joins = _FactJoins(runtime, request.facts)
-    conditions += [joins.flag(name).is_(True) for name in request.flags]
-    extra: list[Any] = []
-    if joins.sorts(request.sort):
-        column = key = joins.sort(request.sort)
-        extra.append(key.label(request.sort))  # the cursor reads the sort value by name
-        nullable = True
-    else:
-        column = _sort_column(runtime, request.sort)
-        key = _sort_key(column, runtime, request.sort, dialect)
-        nullable = bool(getattr(column, "nullable", True))
-    if request.cursor:
-        value, record_id = _decode_cursor(request.cursor)
-        conditions.append(_after(key, table.c.id, value, record_id, request.descending, nullable))
-    order = [
-        key.desc() if request.descending else key.asc(),
-        table.c.id.desc() if request.descending else table.c.id.asc(),
-    ]
-    if nullable:
-        # Nulls last on both databases (they disagree by default); a column that cannot be
-        # null skips this, so an index on it can serve the order directly.
-        order.insert(0, key.is_(None))
-    limit = max(1, min(int(request.limit), MAX_LIMIT))
-    query = select(table, *extra).select_from(joins.joined(table))
-    return query.where(*conditions).order_by(*order).limit(limit + 1)
+        order = [
+            key.desc() if request.descending else key.asc(),
+            table.c.id.desc() if request.descending else table.c.id.asc(),
+        ]
+        if nullable:
+            # Nulls last on both databases (they disagree by default); a column that cannot
+            # be null skips this, so an index on it can serve the order directly.
+            order.insert(0, key.is_(None))
+        source = self.joins.joined(table)
+        for index, (lookup, names) in enumerate(request.lookup_columns.items()):
+            # A hand-written list joins the records it names rather than asking once more.
+            target = _alias(runtime.source.lookup(lookup).table, f"lk{index}")
+            source = source.outerjoin(target, target.c.id == table.c[lookup])
+            extra += [target.c[name].label(f"lk{index}_{name}") for name in names]
+        if request.count:
+            # Evaluated once per statement on both databases: one round trip, not two.
+            extra.append(self.counted(request.count_cap).label("_total"))
+        limit = max(1, min(int(request.limit), MAX_LIMIT))
+        query = select(table, *extra).select_from(source)
+        return query.where(*conditions).order_by(*order).limit(limit + 1)
+
+
+@lru_cache(maxsize=256)
+def _alias(table: Any, name: str) -> Any:
+    # Aliasing a table copies every column; a list page joins the same few targets each time.
+    return table.alias(name)
 
 
 class _FactJoins:
@@ -222,6 +272,7 @@ class _FactJoins:
     def __init__(self, runtime: FormRuntime, facts: tuple[RecordFacts, ...]) -> None:
         self._runtime = runtime
         self._facts = facts
+        self._filtering: set[str] = set()  # facts a flag filters on (a count needs those)
         self._joined: dict[str, Any] = {}
 
     def _find(self, name: str, kind: str) -> tuple[RecordFacts, str]:
@@ -246,11 +297,21 @@ class _FactJoins:
         return self._column(*self._find(name, "sorts"))
 
     def flag(self, name: str) -> ColumnElement[Any]:
-        return self._column(*self._find(name, "flags"))
+        facts, column = self._find(name, "flags")
+        self._filtering.add(facts.key)
+        return self._column(facts, column)
 
     def joined(self, table: Any) -> Any:
+        """``table`` outer-joined to every fact subquery asked for so far."""
         for subquery in self._joined.values():
             table = table.outerjoin(subquery, subquery.c.record_id == table.c.id)
+        return table
+
+    def flagged(self, table: Any) -> Any:
+        """``table`` joined to the fact subqueries the request's flags need (a count)."""
+        for key, subquery in self._joined.items():
+            if key in self._filtering:
+                table = table.outerjoin(subquery, subquery.c.record_id == table.c.id)
         return table
 
 
@@ -279,21 +340,35 @@ def list_records(
 ) -> ListPage:
     """Run one page of the list; rows hold typed values and system columns."""
     dialect = session.get_bind().dialect.name
-    query = build_query(runtime, access, request, now=now, tz=tz, dialect=dialect)
+    plan = _Plan(runtime, access, request, now=now, tz=tz, dialect=dialect)
     limit = max(1, min(int(request.limit), MAX_LIMIT))
-    result = session.execute(query).mappings().all()
+    result = session.execute(plan.page()).mappings().all()
     page = ListPage()
     # Rights are per field, not per row: decide once which columns the rows carry.
     fields = [f for f in runtime.form.stored_fields if access.field_right(f.key) != "hidden"]
     from_column = codecs.from_column
+    lookups = [
+        (key, [(name, f"lk{index}_{name}") for name in names], page.targets.setdefault(key, {}))
+        for index, (key, names) in enumerate(request.lookup_columns.items())
+    ]
     for row in result[:limit]:
         values = {f.key: from_column(f, row[f.key]) for f in fields}
         values.update({name: row[name] for name in _SYSTEM_COLUMNS})
         page.rows.append(values)
+        for key, labels, targets in lookups:
+            if row[key] is not None:
+                targets[row[key]] = {name: row[label] for name, label in labels}
     if len(result) > limit:
         last = result[limit - 1]
         sort_value = last[request.sort]
         page.next_cursor = _encode_cursor(sort_value, last["id"])
+    if request.count:
+        # A page past the last match has no row to carry the count: ask for it alone.
+        page.total = (
+            int(result[0]["_total"])
+            if result
+            else int(session.scalar(select(plan.counted(request.count_cap))) or 0)
+        )
     return page
 
 
@@ -313,21 +388,5 @@ def count_records(
     visiting every matching row, which on a large table costs far more than the page.
     """
     dialect = session.get_bind().dialect.name
-    unpaged = ListRequest(
-        filter=request.filter,
-        search=request.search,
-        sort="id",
-        trash=request.trash,
-        limit=1,
-        facts=request.facts,
-        flags=request.flags,
-    )
-    query = build_query(runtime, access, unpaged, now=now, tz=tz, dialect=dialect)
-    # Only ids: a count needs no other column, and fewer columns read less of each row.
-    inner = (
-        query.with_only_columns(runtime.source.table.c.id)
-        .order_by(None)
-        .limit(None if cap is None else cap + 1)
-        .subquery()
-    )
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+    plan = _Plan(runtime, access, request, now=now, tz=tz, dialect=dialect)
+    return int(session.scalar(select(plan.counted(cap))) or 0)

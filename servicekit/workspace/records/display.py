@@ -51,6 +51,7 @@ class Displayer:
         self._users: dict[int, str] = {}
         self._targets: dict[tuple[str, int], str] = {}
         self._labels: dict[int, tuple[FieldDef, dict[str, str]]] = {}
+        self._readers: dict[str, Any] = {}  # lookup field key -> its TitleReader
 
     # batching ---------------------------------------------------------------------------
     def prefetch(self, fields: Iterable[FieldDef], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -65,7 +66,7 @@ class Displayer:
                     continue
                 if item.value_type == "user":
                     user_ids.add(int(value))
-                elif item.value_type == "lookup":
+                elif item.value_type == "lookup" and (item.key, value) not in self._targets:
                     lookups.setdefault(item.key, set()).add(int(value))
         for row in rows:
             for name in ("created_by", "updated_by"):
@@ -74,6 +75,26 @@ class Displayer:
         self.load_users(user_ids)
         for key, ids in lookups.items():
             self._load_targets(key, ids)
+
+    def lookup_columns(self, fields: Iterable[FieldDef]) -> dict[str, tuple[str, ...]]:
+        """For a list query: the target columns each lookup among ``fields`` titles with."""
+        from servicekit.workspace.records.lookups import TitleReader
+
+        wanted = {}
+        for item in fields:
+            if item.value_type == "lookup" and item.key not in self._readers:
+                target = self.runtime.source.lookup(item.key)
+                self._readers[item.key] = TitleReader(self.runtime, item, target)
+            if item.value_type == "lookup":
+                wanted[item.key] = self._readers[item.key].columns
+        return wanted
+
+    def take_targets(self, targets: Mapping[str, Mapping[int, Mapping[str, Any]]]) -> None:
+        """Titles from target rows a list query joined in (see :meth:`lookup_columns`)."""
+        for key, rows in targets.items():
+            reader = self._readers[key]
+            for record_id, row in rows.items():
+                self._targets[(key, record_id)] = reader.text(row)
 
     def load_users(self, ids: Iterable[int]) -> None:
         wanted = set(ids) - set(self._users)

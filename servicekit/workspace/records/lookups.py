@@ -6,7 +6,7 @@ same list query as the target's own list page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,39 @@ def resolve(runtime: FormRuntime, path: str) -> tuple[FieldDef, RecordSource]:
     return item, runtime.source.lookup(head)
 
 
+class TitleReader:
+    """How one lookup field titles its target records: the ``display`` rule, else the number.
+
+    ``columns`` are the target columns the title reads (with ``id`` and ``number``), so a
+    list can join exactly those into its own query; ``text`` turns such a row into the title.
+    """
+
+    def __init__(self, runtime: FormRuntime, item: FieldDef, target: RecordSource) -> None:
+        self.rule = None
+        if item.get("display"):
+            try:
+                self.rule = runtime.app.rule(str(item.get("form")), item.get("display"))
+            except RuleError:
+                self.rule = None
+        # Only the columns the title reads: reading and decoding every column costs more.
+        read = {path.split(".")[0] for path in self.rule.fields} if self.rule else set()
+        self.fields = [f for f in target.fields if f.stored and f.key in read]
+        self.columns = ("id", "number", *[f.key for f in self.fields])
+
+    def text(self, row: Mapping[str, Any]) -> str:
+        """The title of one target row (raw column values by name)."""
+        text = None
+        if self.rule is not None:
+            values: dict[str, Any] = {f.key: codecs.from_column(f, row[f.key]) for f in self.fields}
+            values.update(id=row["id"], number=row["number"])
+            try:
+                result = self.rule.evaluate(values)
+                text = None if result is None else str(result)
+            except RuleError:
+                text = None
+        return text or row["number"] or f"#{row['id']}"
+
+
 def describe(
     session: Session,
     runtime: FormRuntime,
@@ -60,34 +93,12 @@ def describe(
     wanted = {int(i) for i in ids}
     if not wanted:
         return {}
-    rule = None
-    if item.get("display"):
-        try:
-            rule = runtime.app.rule(str(item.get("form")), item.get("display"))
-        except RuleError:
-            rule = None
-    # Only the columns the title reads: reading and decoding every column costs more.
-    read = {path.split(".")[0] for path in rule.fields} if rule is not None else set()
-    fields = [f for f in target.fields if f.stored and f.key in read]
+    reader = TitleReader(runtime, item, target)
     table = target.table
     rows = session.execute(
-        select(table.c.id, table.c.number, *[table.c[f.key] for f in fields]).where(
-            table.c.id.in_(wanted)
-        )
+        select(*[table.c[name] for name in reader.columns]).where(table.c.id.in_(wanted))
     ).mappings()
-    texts = {}
-    for row in rows:
-        text = None
-        if rule is not None:
-            values: dict[str, Any] = {f.key: codecs.from_column(f, row[f.key]) for f in fields}
-            values.update(id=row["id"], number=row["number"])
-            try:
-                result = rule.evaluate(values)
-                text = None if result is None else str(result)
-            except RuleError:
-                text = None
-        texts[row["id"]] = text or row["number"] or f"#{row['id']}"
-    return texts
+    return {row["id"]: reader.text(row) for row in rows}
 
 
 def target_label(scope: FormScope, parent: FieldDef, child: FieldDef, record_id: int) -> str:

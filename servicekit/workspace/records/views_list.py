@@ -20,7 +20,7 @@ from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import SavedView
 from servicekit.platform.storage.messages import N_
 from servicekit.platform.web.rendering import is_htmx, render
-from servicekit.runtime.forms.query import ListRequest, QueryError, count_records, list_records
+from servicekit.runtime.forms.query import ListRequest, QueryError, list_records
 from servicekit.runtime.rules import RuleError
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
@@ -174,6 +174,7 @@ def list_page(app_key: str, form_key: str) -> Response:
     page_rows: list[dict[str, Any]] = []
     next_cursor = None
     total = 0
+    displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
     if not problems and scope.access.allows("read"):
         list_request = ListRequest(
             filter=filter_text,
@@ -185,6 +186,10 @@ def list_page(app_key: str, form_key: str) -> Response:
             trash=trash,
             facts=tuple(o.facts for o in offered),
             flags=flags,
+            # One statement brings the page, the titles of its lookups and the count.
+            lookup_columns=displayer.lookup_columns(columns),
+            count=True,
+            count_cap=None if exact_count else COUNT_CAP,
         )
         try:
             page = list_records(
@@ -195,24 +200,12 @@ def list_page(app_key: str, form_key: str) -> Response:
                 now=scope.now,
                 tz=scope.app_tz,
             )
-            page_rows, next_cursor = page.rows, page.next_cursor
-            if next_cursor or list_request.cursor:
-                total = count_records(
-                    scope.session,
-                    scope.runtime,
-                    scope.access,
-                    list_request,
-                    now=scope.now,
-                    tz=scope.app_tz,
-                    cap=None if exact_count else COUNT_CAP,
-                )
-            else:  # the first page holds them all
-                total = len(page_rows)
+            page_rows, next_cursor, total = page.rows, page.next_cursor, page.total or 0
+            displayer.take_targets(page.targets)
         except QueryError as exc:
             problems = [
                 {"message": p.message, "line": p.line, "column": p.column} for p in exc.problems
             ] or [{"message": str(exc), "line": None, "column": None}]
-    displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
     displayer.prefetch(columns, page_rows)
     numeric = [c.value_type in ("decimal", "integer") for c in columns]
     # The checkbox caption translated once; each row fills in its number.
@@ -264,6 +257,7 @@ def list_page(app_key: str, form_key: str) -> Response:
         can_delete=scope.access.allows("delete") and not trash,
         is_admin=scope.access.actor.is_admin,
     )
+    context["table_head"] = _table_head(scope, context)
     if not is_htmx():  # htmx asks for the table only
         context["list_controls"] = _list_controls(
             scope, columns, rows or [FilterRow("", "eq", "")], context
@@ -299,6 +293,25 @@ def _list_controls(
         request=request,
         **context,
     )
+
+
+def _table_head(scope: FormScope, context: dict[str, Any]) -> Markup:
+    """The column headings and their sort links, kept per form version, columns and state.
+
+    Each heading links to the list sorted by it with the rest of the request's arguments,
+    so those and the current sort make the cache key.
+    """
+    key = (
+        *_form_version(scope),
+        request.script_root,
+        tuple(request.args.items(multi=True)),
+        tuple(c.key for c in context["columns"]),
+        context["sort"],
+        context["descending"],
+        context["can_delete"],
+        context["trash"],
+    )
+    return cached_fragment("records/_table_head.html", key, **context)
 
 
 def _open_view(scope: FormScope, form_key: str, view_id: int) -> Response:

@@ -94,3 +94,41 @@ def test_a_broken_filter_or_cursor_is_a_clear_error(orders) -> None:
         _all_pages(orders, ListRequest(cursor="not-a-cursor"))
     with pytest.raises(QueryError, match="sort"):
         _all_pages(orders, ListRequest(sort="photos"))
+
+
+def test_a_page_can_carry_its_count_and_lookup_targets(orders) -> None:
+    """The list page asks for one statement: its rows, the matches counted, target titles."""
+    urgent = _all_pages(orders, ListRequest(filter='priority = "urgent"', limit=500))
+    now = orders.extensions["servicekit.clock"].now()
+    with get_db(orders).sessions() as session:
+        runtime = load_form_runtime(session, "after_sales", "work_order")
+        access = form_access(runtime.form, ADMIN)
+
+        def page(**asked) -> object:  # type: ignore[no-untyped-def]
+            request = ListRequest(filter='priority = "urgent"', limit=5, count=True, **asked)
+            return list_records(session, runtime, access, request, now=now, tz=TZ)
+
+        first = page(lookup_columns={"customer": ("id", "name")})
+        capped = page(count_cap=len(urgent) - 2)
+        # Past the last match no row carries the count, and it is still given.
+        beyond = page(cursor=_all_pages_cursor_after_last(orders))
+        customers = runtime.source.lookup("customer").table
+        names = dict(
+            session.execute(
+                customers.select().with_only_columns(customers.c.id, customers.c.name)
+            ).all()
+        )
+    assert first.total == len(urgent) and len(first.rows) == 5
+    assert capped.total == len(urgent) - 1
+    assert beyond.rows == [] and beyond.total == len(urgent)
+    shown = {row["customer"] for row in first.rows if row["customer"] is not None}
+    assert shown and set(first.targets["customer"]) == shown
+    for customer_id, values in first.targets["customer"].items():
+        assert values == {"id": customer_id, "name": names[customer_id]}
+
+
+def _all_pages_cursor_after_last(app) -> str:  # type: ignore[no-untyped-def]
+    from servicekit.runtime.forms.query import _encode_cursor
+
+    last = _all_pages(app, ListRequest(filter='priority = "urgent"', limit=500))[-1]
+    return _encode_cursor(last["created_at"], last["id"])

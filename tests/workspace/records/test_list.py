@@ -173,3 +173,27 @@ def test_the_list_offers_export_of_what_it_shows_and_import(sample, client, auth
     lines = [line for line in text.splitlines()[1:] if line.strip()]
     assert lines and all("泵体" in line for line in lines)
     assert 'id="import-records"' in html and 'id="export-xlsx"' in html
+
+
+def test_lookup_columns_show_each_target_title(sample, client, auth, db):
+    """Customer and equipment cells show the target's title (name; model and serial)."""
+    from sqlalchemy import text
+
+    auth.login()
+    html = client.get(BASE + "?cols=customer&cols=equipment").get_data(as_text=True)
+    rows = re.findall(r'<tr data-record-id="(\d+)">(.*?)</tr>', html, re.S)
+    assert len(rows) == 25
+    expected = {
+        row.id: (row.name or "", f"{row.model} {row.serial_no}" if row.model else "")
+        for row in db.execute(
+            text(
+                "SELECT w.id, c.name, e.model, e.serial_no FROM rec_after_sales_work_order w"
+                " LEFT JOIN rec_after_sales_customer c ON c.id = w.customer"
+                " LEFT JOIN rec_after_sales_equipment e ON e.id = w.equipment"
+            )
+        )
+    }
+    for record_id, body in rows:
+        cells = re.findall(r"<td>([^<]*)</td>", body)
+        assert tuple(cells[:2]) == expected[int(record_id)]
+    assert any(cells[1] for _, body in rows for cells in [re.findall(r"<td>([^<]*)</td>", body)])

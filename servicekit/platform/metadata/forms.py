@@ -29,20 +29,10 @@ FIELD_TYPES = (
     "auto_number",
 )
 
+# The system columns a record carries to its readers (lists, pages, API, rules).
+RECORD_COLUMNS = ("id", "number", "created_at", "created_by", "updated_at", "updated_by", "version")
 # Columns every record table has; field keys may not reuse them.
-SYSTEM_COLUMNS = (
-    "id",
-    "number",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "updated_by",
-    "version",
-    "deleted",
-    "deleted_at",
-    "parent_id",
-    "position",
-)
+SYSTEM_COLUMNS = (*RECORD_COLUMNS, "deleted", "deleted_at", "parent_id", "position")
 
 # Field keys may not be words of the rule language.
 RULE_KEYWORDS = ("and", "or", "not", "in", "is", "null", "true", "false", "user")

@@ -21,6 +21,7 @@ from sqlalchemy import Float, and_, cast, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from servicekit.platform.metadata.forms import RECORD_COLUMNS
 from servicekit.platform.storage import codecs
 from servicekit.runtime.forms.catalog import FormRuntime
 from servicekit.runtime.forms.permissions import FormAccess
@@ -30,15 +31,6 @@ MAX_LIMIT = 500
 MAX_SEARCH = 100
 SORTABLE_SYSTEM = ("number", "created_at", "updated_at", "id")
 SEARCHABLE = ("text", "long_text", "select", "auto_number")
-_SYSTEM_COLUMNS = (
-    "id",
-    "number",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "updated_by",
-    "version",
-)
 
 
 class QueryError(ValueError):
@@ -353,7 +345,7 @@ def list_records(
     ]
     for row in result[:limit]:
         values = {f.key: from_column(f, row[f.key]) for f in fields}
-        values.update({name: row[name] for name in _SYSTEM_COLUMNS})
+        values.update({name: row[name] for name in RECORD_COLUMNS})
         page.rows.append(values)
         for key, labels, targets in lookups:
             if row[key] is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekit.platform.metadata.forms import FieldDef
+from servicekit.platform.metadata.forms import RECORD_COLUMNS, FieldDef
 from servicekit.platform.models import Event, User
 from servicekit.platform.storage import RecordSource, codecs, next_number
 from servicekit.platform.storage.messages import N_, FieldError
@@ -24,17 +24,7 @@ from servicekit.runtime.forms.logic import Context, FormLogic
 from servicekit.runtime.forms.validate import validate_values
 
 TRASH_DAYS = 30
-SYSTEM = (
-    "id",
-    "number",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "updated_by",
-    "version",
-    "deleted",
-    "deleted_at",
-)
+SYSTEM = (*RECORD_COLUMNS, "deleted", "deleted_at")
 _READ = tuple(name for name in SYSTEM if name != "deleted_at")  # what a Record carries
 
 

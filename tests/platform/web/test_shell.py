@@ -87,3 +87,14 @@ def test_labels_from_metadata_are_escaped(app, client, auth):
     page = client.get("/").get_data(as_text=True)
     assert "<script>bad()" not in page
     assert "&lt;script&gt;bad()" in page
+
+
+def test_every_page_names_an_icon_the_server_serves(client):
+    """Browser tabs and bookmarks show ServiceKit's icon, even before sign-in."""
+    import re
+
+    html = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', html)
+    assert icon
+    served = client.get(icon.group(1))
+    assert served.status_code == 200 and b"<svg" in served.data

@@ -96,5 +96,5 @@ def test_every_page_names_an_icon_the_server_serves(client):
     html = client.get("/login").get_data(as_text=True)
     icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', html)
     assert icon
-    served = client.get(icon.group(1))
-    assert served.status_code == 200 and b"<svg" in served.data
+    with client.get(icon.group(1)) as served:  # a file response: close it
+        assert served.status_code == 200 and b"<svg" in served.data

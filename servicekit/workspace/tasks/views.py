@@ -85,9 +85,16 @@ def inbox_rows(
     session: Any, user: Any, *, team: bool, moment: datetime, limit: int = 200
 ) -> list[dict[str, Any]]:
     """The inbox's rows, overdue first: task, number, title, node label, waiting time, due."""
+    return waiting_rows(session, user, inbox(session, user, team=team, limit=limit), moment)
+
+
+def waiting_rows(
+    session: Any, user: Any, waiting: list[tuple[Any, datetime | None]], moment: datetime
+) -> list[dict[str, Any]]:
+    """Rows to show for (task, due) pairs from :func:`inbox`, in their order."""
     locale = _locale()
     rows: list[dict[str, Any]] = []
-    for task, due in inbox(session, user, team=team, limit=limit):
+    for task, due in waiting:
         try:
             runtime = load_form_runtime(session, task.app_key, task.form_key)
             record = runtime.store.get(session, task.record_id)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -51,7 +50,7 @@ from servicekit.workspace.api.payloads import (
     title_values,
 )
 from servicekit.workspace.api.plumbing import MAX_ID, RECORD_URL, api_blueprint
-from servicekit.workspace.api.problems import ApiProblem, field_error_items, problem_response
+from servicekit.workspace.api.problems import ApiProblem, field_error_items
 
 bp = api_blueprint("api", __name__)
 
@@ -59,24 +58,6 @@ _TOO_LARGE = "The file is larger than %(max)s MB."
 
 
 # --- plumbing -----------------------------------------------------------------------------
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_problem(_error: CSRFError) -> Response:
-    return problem_response(
-        400,
-        _("Send the CSRF token in an X-CSRFToken header, or use an API token instead."),
-        kind="csrf",
-    )
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException) -> Response:
-    get_session().rollback()
-    response = problem_response(error.code or 500)
-    if error.code == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-    return response
 
 
 def _now() -> Any:

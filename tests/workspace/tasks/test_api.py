@@ -84,3 +84,25 @@ def test_the_api_hides_work_orders_outside_the_callers_scope(shop: Shop, client:
     assert response.status_code == 404
     forbidden = post_action(client, shop, "eng_c", record_id, "accept", 1)
     assert forbidden.status_code == 404
+
+
+def test_a_browser_session_without_the_csrf_token_gets_a_problem_document(
+    shop: Shop, client: Any
+) -> None:
+    """A signed-in page calling the workflow API must send the token; it is told how, in JSON."""
+    from tests.workspace.tasks.test_pages import csrf, sign_in
+
+    record_id = shop.create()
+    version = shop.record(record_id).version
+    sign_in(client, "agent1")
+    url = f"{BASE}/{record_id}/actions/accept"
+    refused = client.post(url, json={}, headers={"If-Match": f'"{version}"'})
+    assert refused.status_code == 400
+    assert refused.content_type.startswith("application/problem+json")
+    assert refused.get_json()["type"].endswith("/csrf")
+    assert shop.record(record_id).version == version  # nothing was done
+    token = csrf(client, "/tasks")
+    done = client.post(url, json={}, headers={"If-Match": f'"{version}"', "X-CSRFToken": token})
+    assert done.status_code == 200, done.get_json()
+    missing = client.get(f"{BASE}/{record_id}/no-such-thing", headers={"X-CSRFToken": token})
+    assert missing.status_code == 404 and missing.content_type.startswith("application/problem")

@@ -16,18 +16,7 @@ from servicekit.runtime.workflow.actions import ActionContext, run_actions
 from servicekit.runtime.workflow.checks import check_workflows, graph_problems
 from servicekit.runtime.workflow.definition import EdgeDef, NodeDef, WorkflowDef
 from servicekit.runtime.workflow.dispatch import Decision, decide, great_circle_km
-from servicekit.runtime.workflow.engine import (
-    MoveResult,
-    available_actions,
-    combined_rights,
-    field_rights,
-    instance_of,
-    may_act,
-    move,
-    open_tasks,
-    start,
-    workflow_for,
-)
+from servicekit.runtime.workflow.engine import MoveResult, move, start
 from servicekit.runtime.workflow.errors import (
     MoveConflict,
     MoveRefused,
@@ -35,6 +24,7 @@ from servicekit.runtime.workflow.errors import (
     WorkflowError,
     WorkflowNotFound,
 )
+from servicekit.runtime.workflow.instances import instance_of, open_tasks, workflow_for
 from servicekit.runtime.workflow.loader import WorkflowRuntime, find_workflow, load_workflow
 from servicekit.runtime.workflow.operations import (
     add_cosigner,
@@ -48,6 +38,12 @@ from servicekit.runtime.workflow.operations import (
     return_to,
 )
 from servicekit.runtime.workflow.outbox import DeliveryFailed, deliver, due_messages, sign
+from servicekit.runtime.workflow.rights import (
+    available_actions,
+    combined_rights,
+    field_rights,
+    may_act,
+)
 
 
 def init_app(app: Flask) -> None:

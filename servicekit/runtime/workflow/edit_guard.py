@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from servicekit.platform.metadata import label_text
 from servicekit.platform.storage.messages import N_, FieldError
 from servicekit.runtime.workflow.dispatch import pool_user_ids
-from servicekit.runtime.workflow.engine import field_rights, instance_of, open_tasks
 from servicekit.runtime.workflow.errors import WorkflowNotFound
+from servicekit.runtime.workflow.instances import instance_of, open_tasks
 from servicekit.runtime.workflow.loader import find_workflow
+from servicekit.runtime.workflow.rights import field_rights
 
 _LOCKED = ("hidden", "readonly")
 
@@ -37,7 +38,7 @@ def guard_edit(
         return []
     if instance.state != "active":
         return []
-    from servicekit.runtime.workflow.engine import workflow_for
+    from servicekit.runtime.workflow.instances import workflow_for
 
     workflow = workflow_for(session, app_key, form_key, record.id)
     node_key = None

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from servicekit.platform.metadata.forms import FormDef
 from servicekit.platform.models import (
     AssignmentDecision,
     Event,
@@ -32,22 +31,21 @@ from servicekit.runtime.forms import (
     Context,
     Record,
     StaleRecord,
-    form_access,
 )
 from servicekit.runtime.workflow.actions import ActionContext, run_actions
 from servicekit.runtime.workflow.definition import APPROVE, REJECT, EdgeDef, NodeDef
-from servicekit.runtime.workflow.dispatch import Decision, decide, pool_user_ids
+from servicekit.runtime.workflow.dispatch import Decision, decide
 from servicekit.runtime.workflow.errors import (
     MoveConflict,
     MoveRefused,
     NotAllowed,
     WorkflowError,
-    WorkflowNotFound,
 )
+from servicekit.runtime.workflow.instances import instance_of, open_tasks, recent_events
 from servicekit.runtime.workflow.loader import WorkflowRuntime
+from servicekit.runtime.workflow.rights import field_rights, guard_holds, may_act
 
 MAX_AUTOMATIC_STEPS = 200
-_STRICTNESS = {"hidden": 3, "readonly": 2, "editable": 1, "required": 1}
 
 
 @dataclass
@@ -142,125 +140,6 @@ def start(
     return instance
 
 
-# reading -----------------------------------------------------------------------------------
-def instance_of(
-    session: Session, app_key: str, form_key: str, record_id: int, *, lock: bool = False
-) -> WorkflowInstance:
-    """The record's workflow instance (locked ``FOR UPDATE`` when ``lock``)."""
-    query = select(WorkflowInstance).where(
-        WorkflowInstance.app_key == app_key,
-        WorkflowInstance.form_key == form_key,
-        WorkflowInstance.record_id == record_id,
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    instance = session.scalar(query)
-    if instance is None:
-        raise WorkflowNotFound(f"Record {record_id} has no running workflow.")
-    return instance
-
-
-def open_tasks(session: Session, instance: WorkflowInstance) -> list[WorkflowTask]:
-    """The instance's open person tasks, oldest first."""
-    return list(
-        session.scalars(
-            select(WorkflowTask)
-            .where(
-                WorkflowTask.instance_id == instance.id,
-                WorkflowTask.state == "open",
-                WorkflowTask.kind != "join",
-            )
-            .order_by(WorkflowTask.id)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def field_rights(workflow: WorkflowRuntime, node_key: str | None, actor: Actor) -> dict[str, str]:
-    """Per field: ``hidden``, ``readonly``, ``editable`` or ``required`` for ``actor`` at a node.
-
-    The node's right and the actor's role right are combined and the stricter wins; with
-    no node (the actor has no task here) every field is read-only at most.
-    """
-    node = workflow.definition.nodes.get(node_key or "")
-    return combined_rights(workflow.form.form, node, actor)
-
-
-def combined_rights(form: FormDef, node: NodeDef | None, actor: Actor) -> dict[str, str]:
-    """:func:`field_rights` for a typed form and node (the designer's simulation uses it)."""
-    access = form_access(form, actor)
-    rights = {}
-    for item in form.fields:
-        role_right = access.field_right(item.key)
-        node_right = node.field_right(item.key) if node is not None else "readonly"
-        rights[item.key] = max(role_right, node_right, key=lambda r: _STRICTNESS[r])
-        if _STRICTNESS[role_right] == _STRICTNESS[node_right]:
-            rights[item.key] = node_right  # keeps "required"
-    return rights
-
-
-def may_act(
-    session: Session, workflow: WorkflowRuntime, task: WorkflowTask, action: str, actor: Actor
-) -> bool:
-    """Whether ``actor`` may take ``action`` on ``task`` (assignee, pool member or admin)."""
-    if actor.id is None:
-        return False
-    node = workflow.definition.nodes.get(task.node_key)
-    if node is None:
-        return False
-    allowed_roles = node.roles.get(action)
-    if allowed_roles and not actor.is_admin and not set(allowed_roles) & set(actor.roles):
-        return False
-    if actor.is_admin or task.assignee_id == actor.id:
-        return True
-    if task.assignee_id is None:
-        # A pool task (or an approval that found no voter and went to the pool's queue).
-        return actor.id in pool_user_ids(session, task.pool, workflow.app_key)
-    return False
-
-
-def available_actions(
-    session: Session,
-    workflow: WorkflowRuntime,
-    record: Record,
-    actor: Actor,
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-) -> list[tuple[WorkflowTask, EdgeDef]]:
-    """The buttons to show ``actor``: (task, edge) pairs whose guard holds now."""
-    try:
-        instance = instance_of(session, workflow.app_key, workflow.form_key, record.id)
-    except WorkflowNotFound:
-        return []
-    values = workflow.form.store.rule_values(session, record.values)
-    out = []
-    for task in open_tasks(session, instance):
-        for edge in workflow.definition.outgoing(task.node_key):
-            if not may_act(session, workflow, task, edge.key, actor):
-                continue
-            if task.kind != "approval" and not _guard_holds(workflow, edge, values, actor, now, tz):
-                continue
-            out.append((task, edge))
-    return out
-
-
-def _guard_holds(
-    workflow: WorkflowRuntime,
-    edge: EdgeDef,
-    values: Mapping[str, Any],
-    actor: Actor,
-    now: datetime,
-    tz: ZoneInfo,
-) -> bool:
-    if not edge.guard:
-        return True
-    result = workflow.rule(edge.guard, "boolean").evaluate(
-        values, now=now, user=dict(actor.rule_user), tz=tz
-    )
-    return result is True
-
-
 # moving ------------------------------------------------------------------------------------
 def move(
     session: Session,
@@ -289,7 +168,7 @@ def move(
     step = _Step(session, workflow, instance, actor, now, tz)
     if instance.state != "active":
         raise MoveConflict(
-            "The work order is closed; reopen it first.", happened=_recent(session, instance)
+            "The work order is closed; reopen it first.", happened=recent_events(session, instance)
         )
     task = _task_for(step, action, task_id)
     node = workflow.definition.nodes[task.node_key]
@@ -301,7 +180,7 @@ def move(
     assert edge is not None  # _task_for found it
     changes = _checked_changes(step, node, record, dict(values or {}))
     merged = store.rule_values(session, {**record.values, **changes})
-    if node.kind != "approval" and not _guard_holds(workflow, edge, merged, actor, now, tz):
+    if node.kind != "approval" and not guard_holds(workflow, edge, merged, actor, now, tz):
         raise MoveRefused(
             f"The action '{action}' is not possible now: its condition ({edge.guard}) does not hold.",
             errors=[],
@@ -344,7 +223,7 @@ def _task_for(step: _Step, action: str, task_id: int | None) -> WorkflowTask:
         raise MoveConflict(
             f"No open task of this work order offers the action '{action}'; "
             "someone may have acted first. Reload to see what happened.",
-            happened=_recent(step.session, step.instance),
+            happened=recent_events(step.session, step.instance),
         )
     mine = [t for t in offering if may_act(step.session, step.workflow, t, action, step.actor)]
     if not mine:
@@ -427,7 +306,7 @@ def _close_task(step: _Step, task: WorkflowTask, action: str, comment: str | Non
         # Only reachable without the instance lock (SQLite has none): never complete twice.
         raise MoveConflict(
             "This task was completed by someone else.",
-            happened=_recent(step.session, step.instance),
+            happened=recent_events(step.session, step.instance),
         )
     step.session.refresh(task)
 
@@ -524,7 +403,7 @@ def _choose(step: _Step, node: NodeDef) -> EdgeDef:
     for edge in edges:
         if edge.default:
             continue
-        if _guard_holds(step.workflow, edge, values, step.actor, step.now, step.tz):
+        if guard_holds(step.workflow, edge, values, step.actor, step.now, step.tz):
             return edge
     fallback = next((e for e in edges if e.default), None)
     if fallback is None and len(edges) == 1 and not edges[0].guard:
@@ -689,41 +568,3 @@ def _pool_of(rule: Mapping[str, Any]) -> str | None:
     if rule.get("team"):
         return f"team:{rule['team']}"
     return None
-
-
-def _recent(session: Session, instance: WorkflowInstance, limit: int = 5) -> list[dict[str, Any]]:
-    """The latest workflow events of a work order, for a 409 answer."""
-    events = session.scalars(
-        select(Event)
-        .where(
-            Event.app_key == instance.app_key,
-            Event.form_key == instance.form_key,
-            Event.record_id == instance.record_id,
-            Event.kind.like("workflow.%"),
-        )
-        .order_by(Event.id.desc())
-        .limit(limit)
-    )
-    return [
-        {
-            "kind": e.kind.removeprefix("workflow."),
-            "by": e.actor_id,
-            "at": e.at.isoformat(),
-            **(e.changes or {}),
-        }
-        for e in events
-    ]
-
-
-def workflow_for(session: Session, app_key: str, form_key: str, record_id: int) -> WorkflowRuntime:
-    """The workflow version a record's work order runs on (it stays on its start version)."""
-    from servicekit.runtime.workflow.loader import load_workflow
-
-    instance = instance_of(session, app_key, form_key, record_id)
-    return load_workflow(
-        session,
-        app_key,
-        form_key,
-        key=instance.workflow_key,
-        version=instance.workflow_version,
-    )

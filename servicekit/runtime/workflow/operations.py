@@ -16,14 +16,9 @@ from sqlalchemy.orm import Session
 from servicekit.platform.models import AssignmentDecision, User, WorkflowTask
 from servicekit.runtime.forms import Actor
 from servicekit.runtime.workflow.dispatch import pool_user_ids
-from servicekit.runtime.workflow.engine import (
-    _enter,
-    _finish,
-    _recent,
-    _Step,
-    instance_of,
-)
+from servicekit.runtime.workflow.engine import _enter, _finish, _Step
 from servicekit.runtime.workflow.errors import MoveConflict, MoveRefused, NotAllowed
+from servicekit.runtime.workflow.instances import instance_of, recent_events
 from servicekit.runtime.workflow.loader import WorkflowRuntime, load_workflow
 
 
@@ -45,7 +40,7 @@ def _open_task(step: _Step, task_id: int) -> WorkflowTask:
         raise NotAllowed("This task does not belong to the work order.")
     if task.state != "open":
         raise MoveConflict(
-            "This task is no longer open.", happened=_recent(step.session, step.instance)
+            "This task is no longer open.", happened=recent_events(step.session, step.instance)
         )
     return task
 
@@ -71,7 +66,7 @@ def claim(
     task = _open_task(step, task_id)
     if task.assignee_id is not None:
         raise MoveConflict(
-            "Someone already claimed this task.", happened=_recent(session, step.instance)
+            "Someone already claimed this task.", happened=recent_events(session, step.instance)
         )
     if not actor.is_admin and actor.id not in pool_user_ids(session, task.pool, workflow.app_key):
         raise NotAllowed("Only members of the task's pool may claim it.")
@@ -270,7 +265,7 @@ def cancel(
     step = _step(session, workflow, record_id, actor, now, tz)
     if step.instance.state != "active":
         raise MoveConflict(
-            "The work order is already closed.", happened=_recent(session, step.instance)
+            "The work order is already closed.", happened=recent_events(session, step.instance)
         )
     if not (actor.is_admin or {"supervisor", "dispatcher"} & set(actor.roles)):
         raise NotAllowed("Only a dispatcher, a supervisor or an admin may cancel a work order.")
@@ -311,7 +306,7 @@ def reopen(
     step = _step(session, workflow, record_id, actor, now, tz)
     if step.instance.state == "active":
         raise MoveConflict(
-            "The work order is still open.", happened=_recent(session, step.instance)
+            "The work order is still open.", happened=recent_events(session, step.instance)
         )
     definition = _definition_of(session, workflow, step)
     target = definition.definition.nodes.get(definition.definition.reopen or "")
@@ -387,6 +382,6 @@ def _definition_of(session: Session, workflow: WorkflowRuntime, step: _Step) -> 
 
 
 def _open(session: Session, step: _Step) -> list[WorkflowTask]:
-    from servicekit.runtime.workflow.engine import open_tasks
+    from servicekit.runtime.workflow.instances import open_tasks
 
     return open_tasks(session, step.instance)

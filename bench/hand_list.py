@@ -56,7 +56,7 @@ TEMPLATE = """{% extends "base.html" %}{% block content %}
 <td>{{ row.priority }}</td><td>{{ row.appointment_at }}</td>
 <td class="text-nowrap small text-body-secondary">{{ row.updated_at }}</td></tr>
 {% endfor %}</tbody></table>
-<span id="record-count">{% if total > cap %}超过 {{ '{:,}'.format(cap) }} 条{% else %}{{ total }} 条{% endif %}</span>
+{% if total is not none %}<span id="record-count">{% if total > cap %}超过 {{ '{:,}'.format(cap) }} 条{% else %}{{ total }} 条{% endif %}</span>{% endif %}
 </form>
 {% endblock %}"""
 
@@ -65,8 +65,13 @@ def _moment(value: Any, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def urgent_orders(session: Any, tables: dict[str, Any], locale: str, tz: ZoneInfo) -> dict:
-    """The first 25 urgent work orders, ready to show, and how many there are (capped)."""
+def urgent_orders(
+    session: Any, tables: dict[str, Any], locale: str, tz: ZoneInfo, *, count: bool = True
+) -> dict:
+    """The first 25 urgent work orders, ready to show, and how many there are (capped).
+
+    Without ``count`` the page leaves out the count line (a reference row of the bench:
+    the same cells with no count query at all)."""
     orders, customers, equipment = tables["work_order"], tables["customer"], tables["equipment"]
     matching = (orders.c.deleted.is_(False), orders.c.priority == "urgent")
     query = (
@@ -104,6 +109,8 @@ def urgent_orders(session: Any, tables: dict[str, Any], locale: str, tz: ZoneInf
         }
         for row in session.execute(query)
     ]
+    if not count:
+        return {"rows": rows, "total": None, "cap": COUNT_CAP}
     capped = select(orders.c.id).where(*matching).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped))
     return {"rows": rows, "total": total, "cap": COUNT_CAP}

@@ -219,7 +219,13 @@ def _add_baseline_views(app: Any) -> None:
     def bench_list_page() -> str:
         session = get_session()
         tz = ZoneInfo(current_user.timezone or app.config["SERVICEKIT_TIMEZONE"])
-        shown = hand_list.urgent_orders(session, tables(session), str(get_locale()), tz)
+        shown = hand_list.urgent_orders(
+            session,
+            tables(session),
+            str(get_locale()),
+            tz,
+            count=flask_request.args.get("count") != "0",
+        )
         return render_template(page, **shown)
 
     @app.post("/bench/new")
@@ -305,6 +311,13 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
     listing = median_pair(
         lambda: client.get(ours_url), lambda: client.get("/bench/list-page"), repeat
     )
+    if _cells_in(client.get("/bench/list-page?count=0").get_data(as_text=True)) != _cells_in(
+        ours_page
+    ):
+        raise SystemExit("list-page: the page without its count line shows other cells")
+    uncounted = median_pair(
+        lambda: client.get(ours_url), lambda: client.get("/bench/list-page?count=0"), repeat
+    )
     raw = median_pair(lambda: client.get(ours_url), lambda: client.get("/bench/list"), repeat)
 
     token = _csrf(client.get("/apps/after_sales/forms/work_order/new").get_data(as_text=True))
@@ -333,6 +346,7 @@ def _whole_requests(app: Any, customer: int, repeat: int) -> list[tuple[str, flo
     )
     return [
         ("list-page", *listing),
+        ("list-page (reference: same cells, no count line)", *uncounted),
         ("list-page (reference: raw values in a bare table)", *raw),
         ("form-post", *posting),
     ]

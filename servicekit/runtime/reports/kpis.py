@@ -65,10 +65,12 @@ def _satisfaction(b: SqlBuilder, m: Measure, cond: Any) -> Any:
 
 def _nps(b: SqlBuilder, m: Measure, cond: Any) -> Any:
     params = _params(KPIS["nps"], m)
-    score = b.number(b.path(params["field"]))
+    found = b.path(params["field"])
+    score = b.number(found)
     promoters = b.count(b.both(cond, b.at_least(score, params["promoter_min"])))
     detractors = b.count(b.both(cond, b.at_most(score, params["detractor_max"])))
-    rated = b.count(b.both(cond, score.is_not(None)))
+    # The stored values counted as they are: converting each one only to count it costs.
+    rated = b.count_values(b.value(found), cond)
     return b.mul(b.div(b.sub(promoters, detractors), rated), 100)
 
 

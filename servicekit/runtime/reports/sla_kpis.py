@@ -4,8 +4,9 @@ For builders of service reports: ``first_response_time`` and ``resolution_time``
 business minutes, pause-aware because the timers count only working, unpaused time),
 ``sla_met`` (the percentage of decided timers that were met in time) and ``sla_breaches``
 (how many timers breached). Each KPI joins one grouped pass over ``sla_timers`` to the
-report's records, so the viewer's record scope and the report's filters and dimensions
-apply as to every other measure.
+report's records (or, in a report of ``sla_met`` and ``sla_breaches`` only, the timer rows
+themselves), so the viewer's record scope and the report's filters and dimensions apply
+as to every other measure.
 
 Definitions, per work order:
 
@@ -39,13 +40,13 @@ TARGETS = ("all", "response", "resolution", "nodes")
 _NODE = re.compile(r"^node:[a-z][a-z0-9_]{0,39}$")
 
 
-def target_condition(target: str) -> Any:
-    """Which timer rows a ``params.target`` names (None: all of them)."""
+def target_condition(target: str, column: Any = SlaTimer.target) -> Any:
+    """Which timer rows a ``params.target`` names, by their ``column`` (None: all of them)."""
     if target == "all":
         return None
     if target == "nodes":
-        return SlaTimer.target.like("node:%")
-    return SlaTimer.target == target
+        return column.like("node:%")
+    return column == target
 
 
 def target_problem(value: Any) -> str | None:
@@ -131,21 +132,56 @@ def _breached(b: SqlBuilder, target: str) -> Any:
     return b.join_per_record(f"sla:breached:{target}", query)
 
 
-def _count(b: SqlBuilder, column: Any, cond: Any) -> Any:
+def _decided_rows(b: SqlBuilder) -> Any:
+    """The decided timers of the report's records, one row each (target, breached or not):
+    the breached ones only when the report counts no met ones.
+
+    For reports whose every measure counts decided timers (``TIMER_COUNTS``): one join and
+    one pass straight to the report's groups, instead of grouping the timers per record
+    first (a million groups for a million work orders, only to be summed again)."""
+    breached_only = b.measures_are(("sla_breaches",))
+    wanted = SlaTimer.breached_at.is_not(None)
+    if not breached_only:
+        wanted = or_(wanted, and_(SlaTimer.closed_at.is_not(None), SlaTimer.met_at.is_not(None)))
+    query = select(SlaTimer.record_id, SlaTimer.target, SlaTimer.breached_at).where(
+        *_timers(b, wanted)
+    )
+    return b.join_per_record(f"sla:decided-rows:{breached_only}", query)
+
+
+def _counted(b: SqlBuilder, m: Measure, name: str, cond: Any) -> tuple[Any, Any]:
+    """SQL counting the met and the breached timers of ``m``'s target that pass ``cond``."""
+    target = _target(b, m, name)
+    if b.measures_are(TIMER_COUNTS):
+        rows = _decided_rows(b)
+        mine = b.both(cond, rows.c.record_id.is_not(None))
+        wanted = target_condition(target, rows.c.target)
+        mine = mine if wanted is None else and_(mine, wanted)
+        return (
+            b.count(and_(mine, rows.c.breached_at.is_(None))),
+            b.count(and_(mine, rows.c.breached_at.is_not(None))),
+        )
+    if name == "sla_breaches":
+        return None, _sum(b, _breached(b, target).c.breached, cond)
+    per_record = _decided(b, target)
+    return _sum(b, per_record.c.met, cond), _sum(b, per_record.c.breached, cond)
+
+
+def _sum(b: SqlBuilder, column: Any, cond: Any) -> Any:
     return b.aggregate("sum", func.coalesce(column, 0), cond, scale=0)
 
 
 def _met(b: SqlBuilder, m: Measure, cond: Any) -> Any:
-    per_record = _decided(b, _target(b, m, "sla_met"))
-    met = _count(b, per_record.c.met, cond)
-    decided = _count(b, per_record.c.met + per_record.c.breached, cond)
-    return b.mul(b.div(met, decided), 100)
+    met, breached = _counted(b, m, "sla_met", cond)
+    return b.mul(b.div(met, met + breached), 100)
 
 
 def _breaches(b: SqlBuilder, m: Measure, cond: Any) -> Any:
-    per_record = _breached(b, _target(b, m, "sla_breaches"))
-    return _count(b, per_record.c.breached, cond)
+    return _counted(b, m, "sla_breaches", cond)[1]
 
+
+# The KPIs that count decided timers: a report of these only may join timer rows directly.
+TIMER_COUNTS = ("sla_met", "sla_breaches")
 
 SLA_KPIS = (
     Kpi("first_response_time", {}, (), _first_response),

@@ -183,3 +183,28 @@ def test_the_static_check_names_a_bad_target_and_accepts_good_ones() -> None:
     ]
     for good in ("all", "response", "resolution", "nodes", "node:dispatch"):
         assert problems(good) == [], good
+
+
+# Reports of these only join each decided timer to its record, instead of grouping per record.
+COUNTS = [m for m in MEASURES if m["kpi"] in ("sla_met", "sla_breaches")]
+
+
+def test_reports_counting_timers_only_match_python(
+    world: World, timers: list[dict[str, Any]]
+) -> None:
+    result = world.run({"dimensions": [{"field": "priority"}], "measures": COUNTS})
+    found = {row.keys[0]: row.values for row in result.rows}
+    for priority in ("urgent", "normal"):
+        jobs = [job for job in world.jobs if job["priority"] == priority]
+        assert found[priority] == _expected(jobs, timers)[2:], priority
+    fixes = [job for job in world.jobs if job["kind"] == "fix"]
+    filtered = [dict(m, filter='kind = "fix"') for m in COUNTS]
+    assert world.run({"measures": filtered}).rows[0].values == _expected(fixes, timers)[2:]
+    ann = world.actor("ann", "field")
+    mine = [job for job in world.jobs if job["engineer"] == world.users["ann"]]
+    result = world.run({"measures": COUNTS}, actor=ann)
+    assert result.rows[0].values == _expected(mine, timers)[2:]
+    # Breaches only: the breached timers alone are joined.
+    breaches = [m for m in COUNTS if m["kpi"] == "sla_breaches"]
+    result = world.run({"measures": breaches}, actor=ann)
+    assert result.rows[0].values == _expected(mine, timers)[3::2]

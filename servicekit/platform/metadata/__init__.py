@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from servicekit.platform.metadata.apps import AppDef, Manifest, NavItem, RoleDef
+from servicekit.platform.metadata.checks import numbering_messages
 from servicekit.platform.metadata.documents import FOLDERS, KINDS, Document, DocumentSet
 from servicekit.platform.metadata.forms import (
     FIELD_TYPES,
@@ -55,6 +56,7 @@ __all__ = [
     "check_documents",
     "label_text",
     "load_schema",
+    "numbering_messages",
     "schema_problems",
     "sort_problems",
     "validate_one",

@@ -8,7 +8,7 @@ every document in the set, so one broken file does not make its references look 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,7 @@ import re2
 from servicekit.platform.metadata.documents import FOLDERS, Document, DocumentSet
 from servicekit.platform.metadata.forms import RULE_KEYWORDS, SYSTEM_COLUMNS
 from servicekit.platform.metadata.problems import Problem
+from servicekit.platform.storage.messages import N_
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _SEQ = re.compile(r"seq:(\d+)")
@@ -272,7 +273,19 @@ def _numbering(doc: Document, names: _Names) -> Found:
 
 
 def _numbering_rules(numbering: dict[str, Any], path: str) -> Found:
-    """Placeholders are known, exactly one ``{seq:N}``, and numbers cannot repeat after a reset."""
+    """:func:`numbering_messages` filled in, in English, as every other check words it."""
+    for where, template, params in numbering_messages(numbering, path):
+        yield (where, template % params)
+
+
+def numbering_messages(
+    numbering: Mapping[str, Any], path: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Placeholders are known, exactly one ``{seq:N}``, and numbers cannot repeat after a reset.
+
+    Yields ``(JSON path, English template, values)`` so the designer can show each problem
+    in the builder's language; the checker fills the templates in as they are.
+    """
     pattern = numbering["pattern"]
     here = f"{path}.pattern"
     tokens = _PLACEHOLDER.findall(pattern)
@@ -282,31 +295,54 @@ def _numbering_rules(numbering: dict[str, Any], path: str) -> Found:
         if seq:
             seqs += 1
             if not 1 <= int(seq.group(1)) <= 12:
-                yield (here, f"'{{{token}}}' must have 1 to 12 digits, e.g. {{seq:4}}.")
+                yield (
+                    here,
+                    N_("'{%(token)s}' must have 1 to 12 digits, e.g. {seq:4}."),
+                    {"token": token},
+                )
         elif token not in _DATE_TOKENS:
             yield (
                 here,
-                f"'{{{token}}}' is not a numbering placeholder; use {{yyyy}}, {{yy}}, {{mm}}, "
-                f"{{dd}} or {{seq:N}}.",
+                N_(
+                    "'{%(token)s}' is not a numbering placeholder; use {yyyy}, {yy}, {mm}, "
+                    "{dd} or {seq:N}."
+                ),
+                {"token": token},
             )
-    if seqs != 1:
-        count = "has no" if seqs == 0 else f"has {seqs}"
+    if seqs == 0:
         yield (
             here,
-            f"The pattern {count} {{seq:N}} placeholder; it needs exactly one, e.g. "
-            f"WO-{{yyyy}}{{mm}}{{dd}}-{{seq:4}}.",
+            N_(
+                "The pattern has no {seq:N} placeholder; it needs exactly one, e.g. "
+                "WO-{yyyy}{mm}{dd}-{seq:4}."
+            ),
+            {},
+        )
+    elif seqs > 1:
+        yield (
+            here,
+            N_(
+                "The pattern has %(count)s {seq:N} placeholders; it needs exactly one, e.g. "
+                "WO-{yyyy}{mm}{dd}-{seq:4}."
+            ),
+            {"count": seqs},
         )
     if "{" in _PLACEHOLDER.sub("", pattern) or "}" in _PLACEHOLDER.sub("", pattern):
-        yield (here, "The pattern has an unmatched '{' or '}'; close every placeholder.")
+        yield (here, N_("The pattern has an unmatched '{' or '}'; close every placeholder."), {})
     reset = numbering.get("reset", "never")
     has = {"year": "yyyy" in tokens or "yy" in tokens, "mm": "mm" in tokens, "dd": "dd" in tokens}
     missing = [part for part in _RESET_NEEDS.get(reset, ()) if not has[part]]
     if missing:
-        shown = " and ".join("{yyyy}" if p == "year" else f"{{{p}}}" for p in missing)
         yield (
             f"{path}.reset",
-            f"With reset '{reset}' the sequence starts again at 1, so numbers would repeat "
-            f"unless the pattern contains {shown}; add them or change the reset.",
+            N_(
+                "With reset '%(reset)s' the sequence starts again at 1, so numbers would repeat "
+                "unless the pattern contains %(missing)s; add them or change the reset."
+            ),
+            {
+                "reset": reset,
+                "missing": ", ".join("{yyyy}" if p == "year" else f"{{{p}}}" for p in missing),
+            },
         )
 
 

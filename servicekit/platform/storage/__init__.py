@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from servicekit.platform.storage.numbering import next_number, observe_number, render_number
+from servicekit.platform.storage.numbering import (
+    next_number,
+    observe_number,
+    peek_number,
+    render_number,
+)
 from servicekit.platform.storage.schema import create_app_tables, drop_app_tables, sources_for_app
 from servicekit.platform.storage.tables import (
     RecordSource,
@@ -23,6 +28,7 @@ __all__ = [
     "drop_app_tables",
     "next_number",
     "observe_number",
+    "peek_number",
     "render_number",
     "sources_for_app",
     "table_name",

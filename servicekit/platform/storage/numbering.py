@@ -31,6 +31,11 @@ def field_numbering(item: FieldDef) -> dict[str, Any]:
     return item.get("numbering") or AUTO_NUMBERING
 
 
+def form_sequence(app_key: str, form_key: str) -> str:
+    """The sequence name of a form's business number."""
+    return f"{app_key}.{form_key}"
+
+
 def field_sequence(app_key: str, form_key: str, field_key: str) -> str:
     """The sequence name of an auto-number field (the business number's is ``app.form``)."""
     return f"{app_key}.{form_key}.{field_key}"
@@ -72,6 +77,18 @@ def next_number(session: Session, sequence_name: str, numbering: dict, local_now
     counter.value += 1
     session.flush()
     return render_number(numbering["pattern"], local_now, counter.value)
+
+
+def peek_number(session: Session, sequence_name: str, numbering: dict, local_now: datetime) -> str:
+    """The number :func:`next_number` would take now, without taking it (designer preview).
+
+    Reads the counter without a lock, so a record created meanwhile may take it first.
+    """
+    period = period_of(numbering.get("reset", "never"), local_now)
+    value = session.scalar(
+        select(Sequence.value).where(Sequence.name == sequence_name, Sequence.period == period)
+    )
+    return render_number(numbering["pattern"], local_now, (value or 0) + 1)
 
 
 def _locked_counter(session: Session, name: str, period: str) -> Sequence:

@@ -54,7 +54,7 @@ def test_a_form_with_static_mistakes_gets_one_problem_each() -> None:
     assert "'level' is already placed at $.layout.sections[0].rows[1][0]" in messages[10]
     assert "'{seq:20}' must have 1 to 12 digits" in messages[11]
     assert "'{week}' is not a numbering placeholder" in messages[12]
-    assert "unless the pattern contains {mm} and {dd}" in messages[13]
+    assert "unless the pattern contains {mm}, {dd}" in messages[13]
     assert "Role 'auditor' is not declared in app.json" in messages[14]
 
 

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     """Register the ``designer_forms`` blueprint, guarded by the builder check."""
     from servicekit.designer.forms import (  # noqa: F401 - modules register routes
         views_designer,
+        views_numbering,
         views_preview,
         views_rules,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from servicekit.designer.forms.numbering import RESET_NAMES
 from servicekit.designer.forms.palette import PALETTE
 
 
@@ -92,6 +93,11 @@ def designer_texts() -> dict[str, Any]:
         "formLabelEn": _("Form name (English)"),
         "titleTemplate": _("Record title, e.g. {{ number }} {{ subject }}"),
         "numbering": _("Business number pattern, e.g. WO-{yyyy}{mm}{dd}-{seq:4}"),
+        "fieldNumbering": _("Number pattern, e.g. SN-{yyyy}-{seq:5}"),
+        "numberingReset": _("Sequence starts again at 1"),
+        "resets": {key: str(name) for key, name in RESET_NAMES.items()},
+        "nextNumber": _("Next number:"),
+        "numberingEmpty": _("No pattern: records get no number of this kind."),
         "nothingSelected": _("Select a field on the canvas to edit it."),
         "roleAccess": _("Who may create, read and edit records"),
         "resultTypes": {

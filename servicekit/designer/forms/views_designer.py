@@ -9,31 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, url_for
+from flask import url_for
 from werkzeug.wrappers import Response
 
 from servicekit.designer.forms.blueprint import bp
 from servicekit.designer.forms.documents import (
-    MAX_KEY,
-    app_exists,
     app_roles,
     fields_of,
     published_keys,
     working_forms,
 )
+from servicekit.designer.forms.guards import form_session
 from servicekit.designer.forms.palette import GROUPS, PALETTE
 from servicekit.designer.forms.texts import designer_texts
-from servicekit.platform.db import get_session
 from servicekit.platform.metadata.forms import label_text
 from servicekit.platform.web.i18n import current_locale
 from servicekit.platform.web.rendering import render
-
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-def valid_key(key: str) -> bool:
-    """A metadata key: lowercase letters, digits and ``_``, starting with a letter."""
-    return 0 < len(key) <= 30 and key[0].isalpha() and set(key) <= _KEY_CHARS
 
 
 def form_catalog(bodies: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -54,11 +45,7 @@ def form_catalog(bodies: dict[str, Any], locale: str) -> dict[str, Any]:
 @bp.get("/apps/<app_key>/forms/<form_key>")
 def form_designer(app_key: str, form_key: str) -> Response:
     """The three-pane form designer for one form (new or existing) of an app."""
-    if not valid_key(app_key[:MAX_KEY]) or not valid_key(form_key[:MAX_KEY]):
-        abort(404)
-    session = get_session()
-    if not app_exists(session, app_key):
-        abort(404)
+    session = form_session(app_key, form_key)
     locale = current_locale()
     bodies = working_forms(session, app_key)
     return render(
@@ -80,6 +67,9 @@ def form_designer(app_key: str, form_key: str) -> Response:
             ],
             "checkUrl": url_for("designer_forms.check_rule_view", app_key=app_key),
             "previewUrl": url_for("designer_forms.preview", app_key=app_key, form_key=form_key),
+            "numberingUrl": url_for(
+                "designer_forms.numbering_preview_view", app_key=app_key, form_key=form_key
+            ),
             "texts": designer_texts(),
         },
     )

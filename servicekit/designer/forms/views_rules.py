@@ -19,17 +19,12 @@ from werkzeug.wrappers import Response
 
 from servicekit.designer.forms.blueprint import bp
 from servicekit.designer.forms.documents import MAX_KEY, app_exists, fields_of, working_forms
+from servicekit.designer.forms.guards import bad_request
 from servicekit.designer.forms.rulecheck import EXPECTED, check_rule, rule_scope
 from servicekit.platform.db import get_session
 
 MAX_RULE = 8192
 MAX_FIELDS = 500
-
-
-def _bad(message: str, where: str) -> Response:
-    response = jsonify({"error": message, "where": where})
-    response.status_code = 400
-    return response
 
 
 def _sample_values(session: Any, app_key: str, form_key: str) -> tuple[dict[str, Any] | None, str]:
@@ -55,15 +50,15 @@ def check_rule_view(app_key: str) -> Response:
     """Type, problems (with offsets and "did you mean"), and a preview value of one rule."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _bad(_("Send a JSON object."), "$")
+        return bad_request(_("Send a JSON object."), "$")
     rule = payload.get("rule")
     if not isinstance(rule, str) or len(rule) > MAX_RULE:
-        return _bad(
+        return bad_request(
             _("The rule must be text of at most %(max)s characters.", max=MAX_RULE), "$.rule"
         )
     expect = payload.get("expect") or None
     if expect is not None and expect not in EXPECTED:
-        return _bad(_("Unknown expected type."), "$.expect")
+        return bad_request(_("Unknown expected type."), "$.expect")
     form_key = str(payload.get("form") or "")[:MAX_KEY]
     session = get_session()
     app_key = app_key[:MAX_KEY]
@@ -74,7 +69,7 @@ def check_rule_view(app_key: str) -> Response:
     inline = payload.get("fields")
     if inline is not None:
         if not isinstance(inline, list) or len(inline) > MAX_FIELDS:
-            return _bad(
+            return bad_request(
                 _("Fields must be a list of at most %(max)s fields.", max=MAX_FIELDS), "$.fields"
             )
         fields = [f for f in inline if isinstance(f, dict) and isinstance(f.get("key"), str)]
@@ -83,17 +78,17 @@ def check_rule_view(app_key: str) -> Response:
     elif form_key in bodies:
         fields = forms[form_key]
     else:
-        return _bad(_("Unknown form %(form)s.", form=form_key), "$.form")
+        return bad_request(_("Unknown form %(form)s.", form=form_key), "$.form")
     try:
         scope = rule_scope(fields, payload.get("subform") or None)
     except KeyError:
-        return _bad(_("Unknown subform."), "$.subform")
+        return bad_request(_("Unknown subform."), "$.subform")
     if not rule.strip():
         return jsonify({"ok": False, "type": None, "empty": True, "errors": []})
     values = payload.get("values")
     sample_label = ""
     if values is not None and not isinstance(values, dict):
-        return _bad(_("Values must be a JSON object."), "$.values")
+        return bad_request(_("Values must be a JSON object."), "$.values")
     if values is None and payload.get("sample") and form_key:
         values, sample_label = _sample_values(session, app_key, form_key)
     tz = ZoneInfo(current_app.config["SERVICEKIT_TIMEZONE"])

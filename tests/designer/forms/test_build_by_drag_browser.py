@@ -1,9 +1,14 @@
 """Building a small form with the mouse and the properties panel only (no JSON typed):
-the autosaved draft must validate against schemas/form.schema.json."""
+the autosaved draft must validate against schemas/form.schema.json. Then numbering
+patterns: the server's preview of the next number, and its problem with a bad pattern."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from servicekit.platform.db import get_db
@@ -40,6 +45,10 @@ def _labels(act: Actions, zh: str, en: str) -> None:
 
 def test_build_a_form_by_drag_and_drop(browser) -> None:
     seed_documents(browser.app)
+    # 23:30 UTC on 31 January is 1 February in the app's zone: the preview must say so.
+    browser.app.extensions["servicekit.clock"].set(
+        datetime.fromisoformat("2026-01-31T23:30:00+00:00")
+    )
     browser.login()
     page = browser.page
     # Palette and canvas both in view: a drag cannot start or end off-screen.
@@ -93,3 +102,34 @@ def test_build_a_form_by_drag_and_drop(browser) -> None:
     assert page.locator("#sk-problems .sk-problem").count() == 0
     # 7 drags and clicks, 14 typed values or choices: the count the end-to-end budget uses.
     assert act.count == 21
+
+    # The business number: a wrong placeholder is named beside the input (the checker's
+    # message, with its JSON path), a sound pattern shows the next number for today.
+    pattern = f'{PROPS} [data-prop="numbering-pattern"]'
+    page.fill(pattern, "RP-{foo}-{seq:4}")
+    problem = page.locator(
+        f'{PROPS} [data-role="numbering-preview"] [data-path="$.numbering.pattern"]'
+    )
+    expect(problem).to_contain_text("{foo}")
+    expect(page.locator(pattern)).to_have_class(re.compile("is-invalid"))
+    page.fill(pattern, "RP-{yyyy}{mm}{dd}-{seq:4}")
+    page.select_option(f'{PROPS} [data-prop="numbering-reset"]', "daily")
+    expect(page.locator(f'{PROPS} [data-role="next-number"]')).to_have_text("RP-20260201-0001")
+    expect(page.locator(pattern)).not_to_have_class(re.compile("is-invalid"))
+
+    # An auto-number field's own pattern, in its property panel.
+    page.locator(NEW_ROW).first.scroll_into_view_if_needed()
+    act.drag(_palette("auto_number"), NEW_ROW)
+    page.fill(pattern, "SN-{yy}-{seq:3}")
+    page.select_option(f'{PROPS} [data-prop="numbering-reset"]', "yearly")
+    expect(page.locator(f'{PROPS} [data-role="next-number"]')).to_have_text("SN-26-001")
+
+    page.evaluate("() => window.skDraft.flush()")
+    page.wait_for_function(
+        "() => skDraft.state === 'saved' && !skDraft._pending && !skDraft._inFlight"
+    )
+    body = _draft(browser.app)
+    assert schema_problems("form", body) == []
+    assert body["numbering"] == {"pattern": "RP-{yyyy}{mm}{dd}-{seq:4}", "reset": "daily"}
+    serial = next(f for f in body["fields"] if f["type"] == "auto_number")
+    assert serial["numbering"] == {"pattern": "SN-{yy}-{seq:3}", "reset": "yearly"}

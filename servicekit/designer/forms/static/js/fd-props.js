@@ -3,6 +3,7 @@
  * use the rule editor (rule-editor.js) checked against the fields being designed.
  */
 import { el, labelOf, lang } from "./fd-dom.js";
+import { numberingInputs } from "./fd-numbering.js";
 
 const COLORS = ["primary", "success", "warning", "danger", "info", "secondary", "dark"];
 const RESULT_TYPES = ["text", "integer", "decimal", "boolean", "date", "datetime", "duration"];
@@ -114,7 +115,11 @@ export class Properties {
       el("p", { class: "small text-body-secondary", text: this.texts.nothingSelected }),
       this.labels(() => body.label, setLabel, "formLabel"),
       this.input(this.texts.titleTemplate, body.title || "", (v) => this.model.setFormProp("title", v || undefined), { "data-prop": "title", maxlength: 1000 }),
-      this.input(this.texts.numbering, (body.numbering || {}).pattern || "", (v) => this.model.setFormProp("numbering", v ? { ...(body.numbering || {}), pattern: v } : undefined), { "data-prop": "numbering", maxlength: 60 }),
+      numberingInputs(this, {
+        numbering: body.numbering, label: this.texts.numbering,
+        target: () => ({ field: null, path: "$.numbering" }),
+        onChange: (next) => this.model.setFormProp("numbering", next),
+      }),
       this.roleAccess(body));
   }
 
@@ -260,6 +265,14 @@ export class Properties {
     }
     if (field.type === "user") {
       parts.push(this.input(t.role, field.role || "", (v) => set("role")(v || undefined), { "data-prop": "role", maxlength: 30 }));
+    }
+    if (field.type === "auto_number" && !subform) {
+      // Each auto-number field counts on its own sequence, named after its key.
+      parts.push(numberingInputs(this, {
+        numbering: field.numbering, label: t.fieldNumbering,
+        target: () => ({ field: this.path, path: `$.fields[${this.model.body.fields.findIndex((f) => f.key === this.path)}].numbering` }),
+        onChange: (next) => set("numbering")(next),
+      }));
     }
     if (field.type === "formula") {
       const resultSelect = this.choose(t.resultType, field.result_type || "",

@@ -14,9 +14,8 @@ from servicekit.designer.forms.documents import MAX_KEY, app_exists
 from servicekit.designer.forms.preview import PreviewUnavailable, preview_scope
 from servicekit.platform.db import get_session
 from servicekit.platform.web.rendering import render
-from servicekit.workspace.records.formview import merge_raw
+from servicekit.workspace.records.formview import editable_fields, form_view, merge_raw
 from servicekit.workspace.records.inputs import raw_from_values, read_form
-from servicekit.workspace.records.views_form import _editable, _view
 
 
 def _scope(app_key: str, form_key: str):  # type: ignore[no-untyped-def]
@@ -37,7 +36,7 @@ def preview(app_key: str, form_key: str) -> Response:
     raw = raw_from_values(scope.form, defaults, scope.tz)
     return render(
         "designer/forms/_preview.html",
-        view=_view(scope, raw, defaults, record=None),
+        view=form_view(scope, raw, defaults, record=None),
         app_key=app_key,
         form_key=form_key,
     )
@@ -50,11 +49,11 @@ def preview_recalculate(app_key: str, form_key: str) -> Response:
         scope = _scope(app_key, form_key)
     except PreviewUnavailable as exc:
         return render("designer/forms/_preview_unavailable.html", status=422, reason=str(exc))
-    result = read_form(scope.form, request.form, scope.tz, accepted=_editable(scope))
+    result = read_form(scope.form, request.form, scope.tz, accepted=editable_fields(scope))
     base = scope.runtime.logic.default_values(scope.context())
     values = {**base, **result.values}
     shown = merge_raw(raw_from_values(scope.form, base, scope.tz), result.raw)
-    view = _view(scope, shown, values, record=None)
+    view = form_view(scope, shown, values, record=None)
     changed = view.changed_fields(request.form.get("_fieldstate", "")[:5000])
     return render(
         "records/_recalculated.html",

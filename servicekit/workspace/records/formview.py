@@ -16,9 +16,10 @@ from sqlalchemy import select
 from servicekit.platform.metadata.forms import FieldDef
 from servicekit.platform.models import AppRoleGrant, User
 from servicekit.platform.storage.messages import FieldError
-from servicekit.runtime.forms import FieldState
+from servicekit.runtime.forms import FieldState, Record
 from servicekit.workspace.records.access import FormScope
 from servicekit.workspace.records.display import Displayer
+from servicekit.workspace.records.inputs import NOT_ENTERED
 
 CONDITIONAL = ("visible_if", "required_if", "readonly_if")
 MAX_USERS = 500
@@ -156,3 +157,60 @@ class FormView:
 def merge_raw(base: Mapping[str, Any], posted: Mapping[str, Any]) -> dict[str, Any]:
     """What to show: the user's input where they gave it, the stored values elsewhere."""
     return {**base, **posted}
+
+
+def editable_fields(scope: FormScope) -> set[str]:
+    """The fields the reader may type into on this form (entered, not computed or read-only)."""
+    return {
+        f.key
+        for f in scope.form.fields
+        if scope.access.field_right(f.key) == "editable" and f.type not in NOT_ENTERED
+    }
+
+
+def evaluate_form(scope: FormScope, values: dict[str, Any], previous: dict[str, Any] | None):  # type: ignore[no-untyped-def]
+    """Formula values and field state for ``values`` (the server decides, never the page)."""
+    from servicekit.runtime.forms import Context
+
+    store = scope.runtime.store
+    base = scope.context()
+    context = Context(
+        now=base.now,
+        tz=base.tz,
+        user=base.user,
+        previous=store.rule_values(scope.session, previous) if previous else None,
+    )
+    expanded = store.rule_values(scope.session, values)
+    try:
+        computed = scope.runtime.logic.compute(expanded, context)
+        state = scope.runtime.logic.state(expanded, context)
+    except Exception:  # noqa: BLE001 - a half-typed form may make a rule fail; show no result yet
+        from servicekit.runtime.forms import FieldState
+
+        computed, state = {}, FieldState()
+    return computed, state
+
+
+def form_view(
+    scope: FormScope,
+    raw: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    record: Record | None,
+    errors: list[FieldError] | None = None,
+) -> FormView:
+    """The form as it stands for ``raw`` (what was typed) and ``values`` (typed values):
+    formulas and field states computed by the server, errors beside their fields."""
+    computed, state = evaluate_form(scope, dict(values), record.values if record else None)
+    displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
+    return FormView(
+        scope=scope,
+        raw=raw,
+        state=state,
+        computed=computed,
+        errors=errors or [],
+        record_id=record.id if record else None,
+        number=record.number if record else None,
+        version=record.version if record else None,
+        displayer=displayer,
+    )

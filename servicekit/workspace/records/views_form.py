@@ -24,12 +24,16 @@ from servicekit.runtime.forms import Record, RecordInvalid, RecordNotFound, Stal
 from servicekit.workspace import get_file_store
 from servicekit.workspace.records.access import FormScope, form_scope
 from servicekit.workspace.records.blueprint import bp
-from servicekit.workspace.records.display import Displayer
-from servicekit.workspace.records.formview import FormView, merge_raw
+from servicekit.workspace.records.formview import (
+    FormView,
+    editable_fields,
+    evaluate_form,
+    form_view,
+    merge_raw,
+)
 from servicekit.workspace.records.inputs import (
     FILE_TYPES,
     MAX_FILES,
-    NOT_ENTERED,
     TOO_MANY_FILES,
     attachment_value,
     kept_attachments,
@@ -37,14 +41,6 @@ from servicekit.workspace.records.inputs import (
     raw_from_values,
     read_form,
 )
-
-
-def _editable(scope: FormScope) -> set[str]:
-    return {
-        f.key
-        for f in scope.form.fields
-        if scope.access.field_right(f.key) == "editable" and f.type not in NOT_ENTERED
-    }
 
 
 def _file_rules(item: Any) -> FileRules:
@@ -58,52 +54,6 @@ def _load_record(scope: FormScope, record_id: int) -> Record:
         return scope.runtime.store.get(scope.session, record_id)
     except RecordNotFound:
         abort(404)
-
-
-def _evaluate(scope: FormScope, values: dict[str, Any], previous: dict[str, Any] | None):  # type: ignore[no-untyped-def]
-    """Formula values and field state for ``values`` (the server decides, never the page)."""
-    from servicekit.runtime.forms import Context
-
-    store = scope.runtime.store
-    base = scope.context()
-    context = Context(
-        now=base.now,
-        tz=base.tz,
-        user=base.user,
-        previous=store.rule_values(scope.session, previous) if previous else None,
-    )
-    expanded = store.rule_values(scope.session, values)
-    try:
-        computed = scope.runtime.logic.compute(expanded, context)
-        state = scope.runtime.logic.state(expanded, context)
-    except Exception:  # noqa: BLE001 - a half-typed form may make a rule fail; show no result yet
-        from servicekit.runtime.forms import FieldState
-
-        computed, state = {}, FieldState()
-    return computed, state
-
-
-def _view(
-    scope: FormScope,
-    raw: dict[str, Any],
-    values: dict[str, Any],
-    *,
-    record: Record | None,
-    errors: list[FieldError] | None = None,
-) -> FormView:
-    computed, state = _evaluate(scope, dict(values), record.values if record else None)
-    displayer = Displayer(scope.session, scope.runtime, locale=scope.locale, tz=scope.tz)
-    return FormView(
-        scope=scope,
-        raw=raw,
-        state=state,
-        computed=computed,
-        errors=errors or [],
-        record_id=record.id if record else None,
-        number=record.number if record else None,
-        version=record.version if record else None,
-        displayer=displayer,
-    )
 
 
 def _page(view: FormView, status: int = 200, **extra: Any) -> Response:
@@ -125,7 +75,7 @@ def new_record(app_key: str, form_key: str) -> Response:
     scope.require("create")
     defaults = scope.runtime.logic.default_values(scope.context())
     raw = raw_from_values(scope.form, defaults, scope.tz)
-    return _page(_view(scope, raw, defaults, record=None))
+    return _page(form_view(scope, raw, defaults, record=None))
 
 
 @bp.get("/apps/<app_key>/forms/<form_key>/records/<int:record_id>/edit")
@@ -137,14 +87,14 @@ def edit_record(app_key: str, form_key: str, record_id: int) -> Response:
     if not scope.in_scope("update", record_id):
         abort(403)
     raw = raw_from_values(scope.form, record.values, scope.tz)
-    return _page(_view(scope, raw, record.values, record=record))
+    return _page(form_view(scope, raw, record.values, record=record))
 
 
 def _submitted(
     scope: FormScope, record: Record | None
 ) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
     """Values, raw input and reading errors of the posted form (uploads stored and kept)."""
-    editable = _editable(scope)
+    editable = editable_fields(scope)
     result = read_form(scope.form, request.form, scope.tz, accepted=editable)
     store = get_file_store(current_app)
     for item in scope.form.fields:
@@ -188,7 +138,9 @@ def _submitted(
     # without such rules skip evaluating every rule for it).
     if any(key == "readonly_if" for _key, key in scope.runtime.logic.conditions):
         base = record.values if record else scope.runtime.logic.default_values(scope.context())
-        _, state = _evaluate(scope, {**base, **result.values}, record.values if record else None)
+        _, state = evaluate_form(
+            scope, {**base, **result.values}, record.values if record else None
+        )
         for key in state.readonly & set(result.values):
             result.values[key] = base.get(key)
             result.raw.pop(key, None)
@@ -270,7 +222,7 @@ def create_record(app_key: str, form_key: str) -> Response:
     base = scope.runtime.logic.default_values(scope.context())
     shown = merge_raw(raw_from_values(scope.form, base, scope.tz), raw)
     if _row_action(scope, shown, request.form.get("_subform", "")[:120]):
-        return _page(_view(scope, shown, {**base, **values}, record=None))
+        return _page(form_view(scope, shown, {**base, **values}, record=None))
     if not errors:
         try:
             record = scope.runtime.store.create(
@@ -288,7 +240,7 @@ def create_record(app_key: str, form_key: str) -> Response:
             errors = exc.errors
     else:
         errors = _merge_errors(errors, _check_only(scope, values, None))
-    return _page(_view(scope, shown, {**base, **values}, record=None, errors=errors), 422)
+    return _page(form_view(scope, shown, {**base, **values}, record=None, errors=errors), 422)
 
 
 @bp.post("/apps/<app_key>/forms/<form_key>/records/<int:record_id>/edit")
@@ -304,12 +256,12 @@ def update_record(app_key: str, form_key: str, record_id: int) -> Response:
     values, raw, errors = _submitted(scope, record)
     shown = merge_raw(raw_from_values(scope.form, record.values, scope.tz), raw)
     if _row_action(scope, shown, request.form.get("_subform", "")[:120]):
-        view = _view(scope, shown, {**record.values, **values}, record=record)
+        view = form_view(scope, shown, {**record.values, **values}, record=record)
         view.version = expected
         return _page(view)
     if errors:
         errors = _merge_errors(errors, _check_only(scope, values, record))
-        view = _view(scope, shown, {**record.values, **values}, record=record, errors=errors)
+        view = form_view(scope, shown, {**record.values, **values}, record=record, errors=errors)
         view.version = expected
         return _page(view, 422)
     try:
@@ -328,12 +280,14 @@ def update_record(app_key: str, form_key: str, record_id: int) -> Response:
         return redirect(_record_url(scope, record_id), 303)
     except RecordInvalid as exc:
         scope.session.rollback()
-        view = _view(scope, shown, {**record.values, **values}, record=record, errors=exc.errors)
+        view = form_view(
+            scope, shown, {**record.values, **values}, record=record, errors=exc.errors
+        )
         view.version = expected
         return _page(view, 422)
     except StaleRecord as exc:
         scope.session.rollback()
-        view = _view(scope, shown, {**exc.current.values, **values}, record=exc.current)
+        view = form_view(scope, shown, {**exc.current.values, **values}, record=exc.current)
         # Saving again applies the person's input over the newer version they have now seen.
         view.version = exc.current.version
         return _page(view, 409, stale=_stale_changes(scope, view, exc))
@@ -400,11 +354,11 @@ def recalculate(app_key: str, form_key: str) -> Response:
         record = _load_record(scope, int(record_arg))
     elif not scope.access.allows("create"):
         abort(403)
-    result = read_form(scope.form, request.form, scope.tz, accepted=_editable(scope))
+    result = read_form(scope.form, request.form, scope.tz, accepted=editable_fields(scope))
     base = record.values if record else scope.runtime.logic.default_values(scope.context())
     values = {**base, **result.values}
     shown = merge_raw(raw_from_values(scope.form, base, scope.tz), result.raw)
-    view = _view(scope, shown, values, record=record)
+    view = form_view(scope, shown, values, record=record)
     changed = view.changed_fields(request.form.get("_fieldstate", "")[:5000])
     return render(
         "records/_recalculated.html",
